@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The IOVA side of an IOAS: areas, the allowed and reserved ranges, the
+ * IOVA allocator, map/copy/unmap and the alignment rules.
+ *
+ * `last` is inclusive throughout; every iova + length - 1 is checked for
+ * overflow (EOVERFLOW).
+ */
+#include <errno.h>
+
+#include "io_pagetable.h"
+
+static inline uint64_t roundup_pow_of_two(uint64_t x)
+{
+	return x <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(x - 1));
+}
+
+/* ---- contiguous area walk ------------------------------------------ */
+
+/*
+ * Walks the areas covering [iova, last_iova] without a gap, stopping at a
+ * gap or at an area that is not fully built; done() tells whether the walk
+ * reached last_iova.
+ */
+struct iopt_contig_iter {
+	uint64_t cur_iova;
+	uint64_t last_iova;
+	struct iopt_area *area;
+};
+
+static struct iopt_area *iopt_node_to_area(struct itree_node *node)
+{
+	return node ? container_of(node, struct iopt_area, node) : NULL;
+}
+
+static struct iopt_area *iopt_contig_first(struct iopt_contig_iter *iter,
+					   struct io_pagetable *iopt,
+					   uint64_t iova, uint64_t last_iova)
+{
+	iter->cur_iova = iova;
+	iter->last_iova = last_iova;
+	iter->area = iopt_node_to_area(
+		itree_iter_first(&iopt->area_itree, iova, iova));
+	if (iter->area && !iter->area->pages)
+		iter->area = NULL;
+	return iter->area;
+}
+
+static struct iopt_area *iopt_contig_next(struct iopt_contig_iter *iter)
+{
+	uint64_t last = iopt_area_last_iova(iter->area);
+
+	if (iter->last_iova <= last)
+		return NULL;
+	iter->cur_iova = last + 1;
+	iter->area = iopt_node_to_area(itree_iter_next(
+		&iter->area->node, iter->cur_iova, iter->last_iova));
+	if (iter->area && (iter->cur_iova != iopt_area_iova(iter->area) ||
+			   !iter->area->pages))
+		iter->area = NULL;
+	return iter->area;
+}
+
+static bool iopt_contig_done(const struct iopt_contig_iter *iter)
+{
+	return iter->area && iter->last_iova <= iopt_area_last_iova(iter->area);
+}
+
+#define iopt_for_each_contig_area(iter, area, iopt, iova, last)          \
+	for (area = iopt_contig_first(iter, iopt, iova, last); area; \
+	     area = iopt_contig_next(iter))
+
+/* ---- IOVA allocation ----------------------------------------------- */
+
+/*
+ * Whether [*start, last] holds @length bytes at an IOVA aligned to
+ * @alignment that keeps the user address's offset in its page. The kernel
+ * ORs the offset in after aligning and wants the start strictly below
+ * last; both quirks are part of where it places mappings, so we keep them.
+ */
+static bool iopt_fit_range(uint64_t *start, uint64_t last, uint64_t length,
+			   uint64_t alignment, uint64_t page_offset)
+{
+	uint64_t aligned;
+
+	if (__builtin_add_overflow(*start, alignment - 1, &aligned))
+		return false;
+	aligned &= ~(alignment - 1);
+	aligned |= page_offset;
+	if (aligned >= last || last - aligned < length - 1)
+		return false;
+	*start = aligned;
+	return true;
+}
+
+/*
+ * Lowest fit in [start, last] that neither an area nor a reserved range
+ * covers. Holes between areas come from the tree's gap index in O(log n);
+ * only a hole big enough is then cut by the (few) reserved ranges.
+ */
+static bool iopt_find_free(struct io_pagetable *iopt, uint64_t start,
+			   uint64_t last, uint64_t length, uint64_t alignment,
+			   uint64_t page_offset, uint64_t *iova)
+{
+	uint64_t hole_start, hole_last;
+	uint64_t lo = start;
+
+	while (itree_find_hole(&iopt->area_itree, lo, last, length,
+			       &hole_start, &hole_last)) {
+		struct itree_span_iter span;
+
+		for (itree_span_iter_first(&span, &iopt->reserved_itree,
+					   hole_start, hole_last);
+		     !itree_span_iter_done(&span); itree_span_iter_next(&span)) {
+			uint64_t candidate = span.start_hole;
+
+			if (!span.is_hole)
+				continue;
+			if (iopt_fit_range(&candidate, span.last_hole, length,
+					   alignment, page_offset)) {
+				*iova = candidate;
+				return true;
+			}
+		}
+		if (hole_last >= last)
+			break;
+		lo = hole_last + 1;
+	}
+	return false;
+}
+
+static int iopt_alloc_iova(struct io_pagetable *iopt, uint64_t *iova,
+			   uint64_t uptr, uint64_t length)
+{
+	const uint64_t lowest = IOMMUFD_PAGE_SIZE;
+	const uint64_t highest = IOMMUFD_ULONG_MAX - IOMMUFD_PAGE_SIZE;
+	uint64_t page_offset = uptr % IOMMUFD_PAGE_SIZE;
+	struct itree_span_iter span;
+	uint64_t alignment;
+	uint64_t start;
+
+	if (length == 0 || length >= IOMMUFD_ULONG_MAX / 2)
+		return -EOVERFLOW;
+
+	/* Keep the alignment the user address has: it favours huge pages. */
+	alignment = roundup_pow_of_two(length);
+	if (uptr)
+		alignment = IOMMUFD_MIN(alignment, uptr & -uptr);
+	if (alignment >= IOMMUFD_HPAGE_SIZE)
+		alignment = IOMMUFD_HPAGE_SIZE;
+	if (alignment < iopt->iova_alignment)
+		return -EINVAL;
+
+	if (!iopt->allowed_itree.root) {
+		start = lowest;
+		if (iopt_fit_range(&start, highest, length, alignment,
+				   page_offset) &&
+		    iopt_find_free(iopt, start, highest, length, alignment,
+				   page_offset, iova))
+			return 0;
+		return -ENOSPC;
+	}
+
+	for (itree_span_iter_first(&span, &iopt->allowed_itree, lowest,
+				   highest);
+	     !itree_span_iter_done(&span); itree_span_iter_next(&span)) {
+		if (span.is_hole)
+			continue;
+		start = span.start_used;
+		if (!iopt_fit_range(&start, span.last_used, length, alignment,
+				    page_offset))
+			continue;
+		if (iopt_find_free(iopt, start, span.last_used, length,
+				   alignment, page_offset, iova))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+static int iopt_check_iova(struct io_pagetable *iopt, uint64_t iova,
+			   uint64_t length)
+{
+	uint64_t last;
+
+	if (iova & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (itree_iter_first(&iopt->reserved_itree, iova, last))
+		return -EINVAL;
+	if (itree_iter_first(&iopt->area_itree, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+/* ---- areas --------------------------------------------------------- */
+
+static int iopt_insert_area(struct io_pagetable *iopt, struct iopt_area *area,
+			    struct iopt_pages *pages, uint64_t iova,
+			    uint64_t start_byte, uint64_t length,
+			    int iommu_prot)
+{
+	uint64_t last_byte;
+
+	if ((iommu_prot & IOMMUFD_PROT_WRITE) && !pages->writable)
+		return -EPERM;
+	area->iommu_prot = iommu_prot;
+	area->page_offset = start_byte % IOMMUFD_PAGE_SIZE;
+	if (area->page_offset & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	area->node.start = iova;
+	if (__builtin_add_overflow(iova, length - 1, &area->node.last))
+		return -EOVERFLOW;
+	area->start_index = start_byte / IOMMUFD_PAGE_SIZE;
+	if (__builtin_add_overflow(start_byte, length - 1, &last_byte))
+		return -EOVERFLOW;
+	area->last_index = last_byte / IOMMUFD_PAGE_SIZE;
+	if (area->last_index >= pages->npages)
+		return -EOVERFLOW;
+	/* Visible from here on, but busy until ->pages is set. */
+	area->iopt = iopt;
+	itree_insert(&iopt->area_itree, &area->node);
+	return 0;
+}
+
+static void iopt_abort_area(struct iopt_area *area)
+{
+	if (area->iopt) {
+		pthread_rwlock_wrlock(&area->iopt->iova_rwsem);
+		itree_remove(&area->iopt->area_itree, &area->node);
+		pthread_rwlock_unlock(&area->iopt->iova_rwsem);
+	}
+	iommufd_free(area);
+}
+
+void iopt_free_pages_list(struct iopt_pages_list *list, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i != nr; i++) {
+		if (list[i].area)
+			iopt_abort_area(list[i].area);
+		if (list[i].pages)
+			iopt_put_pages(list[i].pages);
+	}
+}
+
+static int iopt_alloc_area_pages(struct io_pagetable *iopt,
+				 struct iopt_pages_list *list, size_t nr,
+				 uint64_t length, uint64_t *dst_iova,
+				 int iommu_prot, unsigned int flags)
+{
+	uint64_t iova;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i != nr; i++) {
+		list[i].area = iommufd_zalloc(sizeof(*list[i].area));
+		if (!list[i].area)
+			return -ENOMEM;
+	}
+
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	if ((length & (iopt->iova_alignment - 1)) || !length) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (flags & IOPT_ALLOC_IOVA) {
+		/* The first slice's address decides the best alignment. */
+		rc = iopt_alloc_iova(iopt, dst_iova,
+				     list[0].pages->uptr + list[0].start_byte,
+				     length);
+	} else {
+		rc = iopt_check_iova(iopt, *dst_iova, length);
+	}
+	if (rc)
+		goto out_unlock;
+
+	iova = *dst_iova;
+	for (i = 0; i != nr; i++) {
+		rc = iopt_insert_area(iopt, list[i].area, list[i].pages, iova,
+				      list[i].start_byte, list[i].length,
+				      iommu_prot);
+		if (rc)
+			goto out_unlock;
+		iova += list[i].length;
+	}
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return rc;
+}
+
+/*
+ * Map the slices of @list at consecutive IOVA. On success the areas own
+ * the list's pages references; on failure the caller frees the list.
+ */
+int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
+		   size_t nr, uint64_t length, uint64_t *dst_iova,
+		   int iommu_prot, unsigned int flags)
+{
+	size_t i;
+	int rc;
+
+	rc = iopt_alloc_area_pages(iopt, list, nr, length, dst_iova,
+				   iommu_prot, flags);
+	if (rc)
+		return rc;
+
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	for (i = 0; i != nr; i++) {
+		list[i].area->pages = list[i].pages;
+		list[i].pages = NULL;
+		list[i].area = NULL;
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return 0;
+}
+
+int iopt_map_user_pages(struct uiommufd_ctx *ictx, struct io_pagetable *iopt,
+			uint64_t *iova, uint64_t uptr, uint64_t length,
+			int iommu_prot, unsigned int flags)
+{
+	struct iopt_pages_list elm = {};
+	int rc;
+
+	rc = iopt_alloc_pages(ictx->umem, uptr, length,
+			      iommu_prot & IOMMUFD_PROT_WRITE, &elm.pages);
+	if (rc)
+		return rc;
+	if (ictx->account_mode == IOPT_PAGES_ACCOUNT_MM &&
+	    elm.pages->account_mode == IOPT_PAGES_ACCOUNT_USER)
+		elm.pages->account_mode = IOPT_PAGES_ACCOUNT_MM;
+	elm.start_byte = uptr - elm.pages->uptr;
+	elm.length = length;
+
+	rc = iopt_map_pages(iopt, &elm, 1, length, iova, iommu_prot, flags);
+	if (rc)
+		iopt_free_pages_list(&elm, 1);
+	return rc;
+}
+
+/*
+ * Collect the pages behind [iova, iova + length - 1], which must be mapped
+ * without a gap, each slice holding a reference on its pages.
+ */
+int iopt_get_pages(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
+		   struct iopt_pages_list **out_list, size_t *out_nr)
+{
+	struct iopt_pages_list *list = NULL;
+	struct iopt_contig_iter iter;
+	struct iopt_area *area;
+	size_t nr = 0, cap = 0;
+	uint64_t last_iova;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last_iova))
+		return -EOVERFLOW;
+
+	pthread_rwlock_rdlock(&iopt->iova_rwsem);
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last_iova) {
+		uint64_t last = IOMMUFD_MIN(last_iova, iopt_area_last_iova(area));
+
+		if (nr == cap) {
+			struct iopt_pages_list *grown;
+
+			cap = cap ? cap * 2 : 4;
+			grown = iommufd_realloc_array(list, cap, sizeof(*list));
+			if (!grown) {
+				rc = -ENOMEM;
+				goto err_free;
+			}
+			list = grown;
+		}
+		list[nr] = (struct iopt_pages_list){
+			.pages = area->pages,
+			.start_byte = iopt_area_start_byte(area, iter.cur_iova),
+			.length = last - iter.cur_iova + 1,
+		};
+		iopt_get_pages_ref(area->pages);
+		nr++;
+	}
+	if (!iopt_contig_done(&iter)) {
+		rc = -ENOENT;
+		goto err_free;
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	*out_list = list;
+	*out_nr = nr;
+	return 0;
+
+err_free:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	iopt_free_pages_list(list, nr);
+	iommufd_free(list);
+	return rc;
+}
+
+/*
+ * Unmap every area inside [start, last]. An area that reaches outside the
+ * range stops the walk with -ENOENT, and one still being built with
+ * -EBUSY; like the kernel, what was unmapped before that stays unmapped
+ * and is counted in *unmapped.
+ */
+static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
+				 uint64_t last, uint64_t *unmapped)
+{
+	uint64_t unmapped_bytes = 0;
+	struct iopt_area *area;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&iopt->domains_rwsem);
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	while ((area = iopt_node_to_area(
+			itree_iter_first(&iopt->area_itree, start, last)))) {
+		uint64_t area_first = iopt_area_iova(area);
+		uint64_t area_last = iopt_area_last_iova(area);
+		struct iopt_pages *pages = area->pages;
+
+		if (!pages) {
+			rc = -EBUSY;
+			break;
+		}
+		if (area_first < start || area_last > last) {
+			rc = -ENOENT;
+			break;
+		}
+		itree_remove(&iopt->area_itree, &area->node);
+		iommufd_free(area);
+		iopt_put_pages(pages);
+		unmapped_bytes += area_last - area_first + 1;
+		if (area_last >= last)
+			break;
+		start = area_last + 1;
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+	if (unmapped)
+		*unmapped = unmapped_bytes;
+	return rc;
+}
+
+int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova,
+		    uint64_t length, uint64_t *unmapped)
+{
+	uint64_t last;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	return iopt_unmap_iova_range(iopt, iova, last, unmapped);
+}
+
+int iopt_unmap_all(struct io_pagetable *iopt, uint64_t *unmapped)
+{
+	return iopt_unmap_iova_range(iopt, 0, IOMMUFD_ULONG_MAX, unmapped);
+}
+
+/* ---- allowed and reserved ranges ----------------------------------- */
+
+void iopt_free_allowed(struct itree *allowed)
+{
+	struct itree_node *node;
+
+	while ((node = itree_first(allowed))) {
+		itree_remove(allowed, node);
+		iommufd_free(container_of(node, struct iopt_allowed, node));
+	}
+}
+
+/*
+ * Swap in a new allowed set, refused if it touches reserved IOVA. On
+ * return @allowed holds whichever set is not in use, for the caller to
+ * free.
+ */
+int iopt_set_allow_iova(struct io_pagetable *iopt, struct itree *allowed)
+{
+	struct itree swap;
+	struct itree_node *node;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	for (node = itree_first(allowed); node; node = itree_next(node)) {
+		if (itree_iter_first(&iopt->reserved_itree, node->start,
+				     node->last)) {
+			rc = -EADDRINUSE;
+			goto out_unlock;
+		}
+	}
+	swap = iopt->allowed_itree;
+	iopt->allowed_itree = *allowed;
+	*allowed = swap;
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return rc;
+}
+
+int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start,
+		      uint64_t last, void *owner)
+{
+	struct iopt_reserved *reserved;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	if (itree_iter_first(&iopt->area_itree, start, last) ||
+	    itree_iter_first(&iopt->allowed_itree, start, last)) {
+		rc = -EADDRINUSE;
+		goto out_unlock;
+	}
+	reserved = iommufd_zalloc(sizeof(*reserved));
+	if (!reserved) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	reserved->node.start = start;
+	reserved->node.last = last;
+	reserved->owner = owner;
+	itree_insert(&iopt->reserved_itree, &reserved->node);
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return rc;
+}
+
+static void __iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner,
+					bool any_owner)
+{
+	struct itree_node *node, *next;
+
+	for (node = itree_first(&iopt->reserved_itree); node; node = next) {
+		struct iopt_reserved *reserved =
+			container_of(node, struct iopt_reserved, node);
+
+		next = itree_next(node);
+		if (any_owner || reserved->owner == owner) {
+			itree_remove(&iopt->reserved_itree, node);
+			iommufd_free(reserved);
+		}
+	}
+}
+
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
+{
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	__iopt_remove_reserved_iova(iopt, owner, false);
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+}
+
+/* ---- table and alignment ------------------------------------------- */
+
+void iopt_init_table(struct io_pagetable *iopt)
+{
+	*iopt = (struct io_pagetable){ .iova_alignment = 1 };
+	pthread_rwlock_init(&iopt->domains_rwsem, NULL);
+	pthread_rwlock_init(&iopt->iova_rwsem, NULL);
+}
+
+/* The areas must be gone already (iopt_unmap_all). */
+void iopt_destroy_table(struct io_pagetable *iopt)
+{
+	__iopt_remove_reserved_iova(iopt, NULL, true);
+	iopt_free_allowed(&iopt->allowed_itree);
+	pthread_rwlock_destroy(&iopt->iova_rwsem);
+	pthread_rwlock_destroy(&iopt->domains_rwsem);
+}
+
+static int iopt_check_iova_alignment(struct io_pagetable *iopt,
+				     uint64_t new_iova_alignment)
+{
+	uint64_t mask = new_iova_alignment - 1;
+	struct itree_node *node;
+
+	for (node = itree_first(&iopt->area_itree); node;
+	     node = itree_next(node)) {
+		struct iopt_area *area = iopt_node_to_area(node);
+
+		if ((iopt_area_iova(area) & mask) ||
+		    (iopt_area_length(area) & mask) ||
+		    (area->page_offset & mask))
+			return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* Caller holds both locks for writing. */
+static int iopt_calculate_iova_alignment(struct io_pagetable *iopt)
+{
+	uint64_t new_iova_alignment =
+		iopt->disable_large_pages ? IOMMUFD_PAGE_SIZE : 1;
+	int rc;
+
+	if (new_iova_alignment > iopt->iova_alignment) {
+		rc = iopt_check_iova_alignment(iopt, new_iova_alignment);
+		if (rc)
+			return rc;
+	}
+	iopt->iova_alignment = new_iova_alignment;
+	return 0;
+}
+
+void iopt_enable_large_pages(struct io_pagetable *iopt)
+{
+	pthread_rwlock_wrlock(&iopt->domains_rwsem);
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	iopt->disable_large_pages = false;
+	/* Lowering the alignment cannot fail. */
+	(void)iopt_calculate_iova_alignment(iopt);
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+}
+
+int iopt_disable_large_pages(struct io_pagetable *iopt)
+{
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&iopt->domains_rwsem);
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	if (!iopt->disable_large_pages) {
+		iopt->disable_large_pages = true;
+		rc = iopt_calculate_iova_alignment(iopt);
+		if (rc)
+			iopt->disable_large_pages = false;
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+	return rc;
+}

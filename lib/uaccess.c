@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * User memory of the calling process. Copies go through
+ * process_vm_readv/writev on our own pid: the kernel checks every address
+ * and permission and reports a bad one as EFAULT, where a plain memcpy
+ * would crash. Pinning is emulated by faulting the range in with
+ * MADV_POPULATE_READ/WRITE, which fails on holes and on missing permission
+ * as pin_user_pages does.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "iommufd_private.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static int self_rw(uint64_t remote, void *local, size_t len, bool write)
+{
+	while (len) {
+		struct iovec l = { .iov_base = local, .iov_len = len };
+		struct iovec r = { .iov_base = (void *)(uintptr_t)remote,
+				   .iov_len = len };
+		ssize_t done;
+
+		if (remote != (uintptr_t)remote)
+			return -EFAULT;
+		if (write)
+			done = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+		else
+			done = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		if (done < 0 && errno == EINTR)
+			continue;
+		/* A short transfer means the next byte faulted. */
+		if (done <= 0)
+			return -EFAULT;
+		local = (char *)local + done;
+		remote += done;
+		len -= done;
+	}
+	return 0;
+}
+
+static int self_read(struct iommufd_umem *umem, void *dst, uint64_t src,
+		     size_t len)
+{
+	(void)umem;
+	return self_rw(src, dst, len, false);
+}
+
+static int self_write(struct iommufd_umem *umem, uint64_t dst,
+		      const void *src, size_t len)
+{
+	(void)umem;
+	return self_rw(dst, (void *)src, len, true);
+}
+
+static int self_populate(struct iommufd_umem *umem, uint64_t start,
+			 size_t len, bool write)
+{
+	int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+
+	(void)umem;
+	if (start != (uintptr_t)start || start + len < start)
+		return -EFAULT;
+	while (madvise((void *)(uintptr_t)start, len, advice)) {
+		if (errno != EINTR && errno != EAGAIN)
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static bool self_capable(struct iommufd_umem *umem, int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	(void)umem;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+static uint64_t self_memlock_limit(struct iommufd_umem *umem)
+{
+	struct rlimit rl;
+
+	(void)umem;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		return 0;
+	return rl.rlim_cur;
+}
+
+static const struct iommufd_umem_ops self_ops = {
+	.read = self_read,
+	.write = self_write,
+	.populate = self_populate,
+	.capable = self_capable,
+	.memlock_limit = self_memlock_limit,
+};
+
+static struct iommufd_umem self_umem = { .ops = &self_ops };
+
+struct iommufd_umem *iommufd_umem_self(void)
+{
+	return &self_umem;
+}
+
+int iommufd_copy_from_user(struct iommufd_umem *umem, void *dst, uint64_t src,
+			   size_t len)
+{
+	if (!len)
+		return 0;
+	return umem->ops->read(umem, dst, src, len);
+}
+
+int iommufd_copy_to_user(struct iommufd_umem *umem, uint64_t dst,
+			 const void *src, size_t len)
+{
+	if (!len)
+		return 0;
+	return umem->ops->write(umem, dst, src, len);
+}
+
+int iommufd_check_zeroed_user(struct iommufd_umem *umem, uint64_t src,
+			      size_t len)
+{
+	static const uint8_t zero[4096];
+	uint8_t buf[4096];
+
+	while (len) {
+		size_t chunk = IOMMUFD_MIN(len, sizeof(buf));
+		int rc = iommufd_copy_from_user(umem, buf, src, chunk);
+
+		if (rc)
+			return rc;
+		if (memcmp(buf, zero, chunk))
+			return 0;
+		src += chunk;
+		len -= chunk;
+	}
+	return 1;
+}
