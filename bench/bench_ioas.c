@@ -378,7 +378,8 @@ struct alloc_results {
 	double frag_ns;
 };
 
-static void bench_alloc(const struct bench_cfg *cfg, struct alloc_results *res)
+static void bench_alloc(const struct bench_cfg *cfg,
+			struct alloc_results *res)
 {
 	uint64_t n = cfg->grow_n, i, ops = 0, ns, t0, last;
 	uint64_t *iovas = malloc(n * sizeof(*iovas));
@@ -470,8 +471,8 @@ static void bench_big(const struct bench_cfg *cfg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench_ioas [--quick]\n"
-		   "  --quick  smaller counts, N up to 100000 (CI smoke run)\n");
+	fputs("usage: bench_ioas [--quick]\n"
+	      "  --quick  smaller counts, N up to 100000 (CI smoke run)\n", f);
 }
 
 static void summary(const struct bench_cfg *cfg, const struct mu_results *mu,
