@@ -9,9 +9,10 @@
  *    there is a left child, else at the in-order predecessor, which is then
  *    an ancestor. Without overlaps both are exactly the predecessor's
  *    `last`, so the bound is exact. Deriving the gap instead of storing it
- *    saves 8 bytes per node; the ancestor walk it sometimes needs only
- *    happens for nodes without a left child, which in a red-black tree sit
- *    in the bottom two levels, so updates stay O(log n).
+ *    saves 8 bytes per node (56 instead of 64); the ancestor walk it
+ *    sometimes needs only happens for nodes without a left child, which in
+ *    a red-black tree have at most one red leaf below them, so any path
+ *    holds O(1) of them and updates stay O(log n).
  *
  * Because node_gap() of a node depends on its predecessor, updates must
  * refresh: nodes whose children changed, the successor of an inserted or

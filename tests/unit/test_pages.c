@@ -769,22 +769,30 @@ static void rlimit_memlock_enforced(void **state)
 /* The two counters are separate: each has the whole limit to itself. */
 static int child_limits_are_per_counter(void)
 {
+	struct iommufd_umem *umem = iommufd_umem_self();
 	char *buf = limit_buffer();
 	struct iopt_pages *user, *mm;
-	struct itree_node a = holder(0, LIMIT - 1), b = holder(0, LIMIT - 1);
+	struct itree_node a, b;
+	unsigned long room_user, room_mm;
 	struct counters base;
 
 	CHECK(buf);
 	CHECK(drop_cap(IOMMUFD_CAP_IPC_LOCK));
 	CHECK(set_memlock_pages(LIMIT));
 	base = counters_now();
-	CHECK(base.user_locked == 0 && base.mm_locked == 0);
+	CHECK(base.user_locked < LIMIT && base.mm_locked < LIMIT);
+	room_user = LIMIT - base.user_locked;
+	room_mm = LIMIT - base.mm_locked;
 	user = new_pages(buf, LIMIT * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
 	mm = new_pages(buf, LIMIT * PAGE, true, IOPT_PAGES_ACCOUNT_MM);
 	CHECK(user && mm);
+	a = holder(0, room_user - 1);
+	b = holder(0, room_mm - 1);
 	CHECK(iopt_pages_pin(user, &a) == 0);
 	CHECK(iopt_pages_pin(mm, &b) == 0);
-	CHECK(counters_moved(&base, LIMIT, LIMIT, 2 * LIMIT));
+	CHECK(atomic_load(&umem->user_locked_vm) == LIMIT);
+	CHECK(atomic_load(&umem->mm_locked_vm) == LIMIT);
+	CHECK(counters_moved(&base, room_user, room_mm, room_user + room_mm));
 	iopt_pages_unpin(user, &a);
 	iopt_pages_unpin(mm, &b);
 	CHECK(counters_moved(&base, 0, 0, 0));
