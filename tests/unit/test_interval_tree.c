@@ -1069,18 +1069,6 @@ static void test_random_diff(void **state)
 
 /* ---- scaling sanity check ---------------------------------------------- */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOW_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || \
-	__has_feature(undefined_behavior_sanitizer)
-#define SLOW_BUILD 1
-#endif
-#endif
-#if !defined(SLOW_BUILD) && !defined(__OPTIMIZE__)
-#define SLOW_BUILD 1
-#endif
-
 static void shuffle(uint32_t *v, uint32_t n)
 {
 	uint32_t i, j, tmp;
