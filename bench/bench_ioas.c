@@ -55,8 +55,8 @@
 /* How the loops are checked against the clock: often enough, cheaply. */
 #define BATCH 16
 
-#define NR_N 3		/* the values of N for map+unmap */
-#define NR_VARIANT 2	/* automatic IOVA, fixed IOVA */
+#define NR_N 3 /* the values of N for map+unmap */
+#define NR_VARIANT 2 /* automatic IOVA, fixed IOVA */
 
 #if defined(__GLIBC__) && \
 	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
@@ -65,11 +65,11 @@
 
 struct bench_cfg {
 	bool quick;
-	uint64_t min_ns;	/* each time-bounded loop runs this long */
-	uint64_t max_ops;	/* ... or this many operations */
-	uint64_t n_areas[NR_N];	/* N for the map+unmap measurements */
-	uint64_t grow_n;	/* automatic maps in the allocation test */
-	uint64_t big_reps;	/* 1 GiB map+unmap repetitions */
+	uint64_t min_ns; /* each time-bounded loop runs this long */
+	uint64_t max_ops; /* ... or this many operations */
+	uint64_t n_areas[NR_N]; /* N for the map+unmap measurements */
+	uint64_t grow_n; /* automatic maps in the allocation test */
+	uint64_t big_reps; /* 1 GiB map+unmap repetitions */
 };
 
 static struct uiommufd_ctx *ctx;
@@ -148,10 +148,13 @@ static uint64_t ioas_map(uint32_t ioas, const void *va, uint64_t len,
 
 	if (uiommufd_ioctl(ctx, IOMMU_IOAS_MAP, &cmd)) {
 		if (fixed)
-			die(errno, "IOMMU_IOAS_MAP ioas %u iova %#" PRIx64
-				   " length %#" PRIx64, ioas, iova, len);
-		die(errno, "IOMMU_IOAS_MAP ioas %u (automatic iova) length %#"
-			   PRIx64, ioas, len);
+			die(errno,
+			    "IOMMU_IOAS_MAP ioas %u iova %#" PRIx64
+			    " length %#" PRIx64,
+			    ioas, iova, len);
+		die(errno,
+		    "IOMMU_IOAS_MAP ioas %u (automatic iova) length %#" PRIx64,
+		    ioas, len);
 	}
 	return cmd.iova;
 }
@@ -167,11 +170,14 @@ static void ioas_unmap(uint32_t ioas, uint64_t iova, uint64_t len)
 	};
 
 	if (uiommufd_ioctl(ctx, IOMMU_IOAS_UNMAP, &cmd))
-		die(errno, "IOMMU_IOAS_UNMAP ioas %u iova %#" PRIx64
-			   " length %#" PRIx64, ioas, iova, len);
+		die(errno,
+		    "IOMMU_IOAS_UNMAP ioas %u iova %#" PRIx64
+		    " length %#" PRIx64,
+		    ioas, iova, len);
 	if (cmd.length != len)
-		die(0, "IOMMU_IOAS_UNMAP ioas %u iova %#" PRIx64
-		       ": unmapped %#llx bytes, expected %#" PRIx64,
+		die(0,
+		    "IOMMU_IOAS_UNMAP ioas %u iova %#" PRIx64
+		    ": unmapped %#llx bytes, expected %#" PRIx64,
 		    ioas, iova, (unsigned long long)cmd.length, len);
 }
 
@@ -179,13 +185,12 @@ static void ioas_unmap(uint32_t ioas, uint64_t iova, uint64_t len)
 
 static void print_header(void)
 {
-	printf("%-34s %9s %10s %9s %12s %10s\n", "name", "N", "ops",
-	       "seconds", "ops/s", "ns/op");
+	printf("%-34s %9s %10s %9s %12s %10s\n", "name", "N", "ops", "seconds",
+	       "ops/s", "ns/op");
 }
 
 /* One table row; returns ns/op for the summary. */
-static double report(const char *name, uint64_t n, uint64_t ops,
-		     uint64_t ns)
+static double report(const char *name, uint64_t n, uint64_t ops, uint64_t ns)
 {
 	double secs = (double)ns / NSEC_PER_SEC;
 	double ns_op = ops ? (double)ns / ops : 0.0;
@@ -201,8 +206,8 @@ static double report(const char *name, uint64_t n, uint64_t ops,
 /* ---- memory -------------------------------------------------------- */
 
 struct mem_snap {
-	uint64_t rss;		/* resident bytes, /proc/self/statm */
-	uint64_t heap;		/* bytes malloc has handed out */
+	uint64_t rss; /* resident bytes, /proc/self/statm */
+	uint64_t heap; /* bytes malloc has handed out */
 };
 
 static void mem_snapshot(struct mem_snap *snap)
@@ -244,7 +249,7 @@ static void settle_heap(void)
 
 struct mu_state {
 	uint32_t ioas;
-	uint64_t nslots;	/* free 4 KiB slots between the areas */
+	uint64_t nslots; /* free 4 KiB slots between the areas */
 	uint64_t rng;
 };
 
@@ -311,17 +316,18 @@ struct mu_best {
 
 struct mu_results {
 	double ns_op[NR_VARIANT][NR_N];
-	struct mem_snap before, after;	/* around the largest populate */
+	struct mem_snap before, after; /* around the largest populate */
 };
 
-static void bench_map_unmap(const struct bench_cfg *cfg,
-			    struct mu_results *res)
+static void bench_map_unmap(const struct bench_cfg *cfg, struct mu_results *res)
 {
 	static const bench_op ops_fn[NR_VARIANT] = {
-		op_map_unmap_auto, op_map_unmap_fixed,
+		op_map_unmap_auto,
+		op_map_unmap_fixed,
 	};
 	static const char *const names[NR_VARIANT] = {
-		"map+unmap 4K auto iova", "map+unmap 4K fixed random slot",
+		"map+unmap 4K auto iova",
+		"map+unmap 4K fixed random slot",
 	};
 	struct mu_best best[NR_VARIANT][NR_N];
 	struct mu_state s[NR_N];
@@ -360,8 +366,8 @@ static void bench_map_unmap(const struct bench_cfg *cfg,
 
 				ops = run_round(cfg, ops_fn[v], &s[k], &ns);
 				/* ns / ops < b->ns / b->ops, no division */
-				if (!b->ops || (double)ns * b->ops <
-						       (double)b->ns * ops) {
+				if (!b->ops ||
+				    (double)ns * b->ops < (double)b->ns * ops) {
 					b->ops = ops;
 					b->ns = ns;
 				}
@@ -391,8 +397,7 @@ struct alloc_results {
 	double frag_ns;
 };
 
-static void bench_alloc(const struct bench_cfg *cfg,
-			struct alloc_results *res)
+static void bench_alloc(const struct bench_cfg *cfg, struct alloc_results *res)
 {
 	uint64_t n = cfg->grow_n, i, ops = 0, ns, t0, last;
 	uint64_t *iovas = malloc(n * sizeof(*iovas));
@@ -435,13 +440,15 @@ static void bench_alloc(const struct bench_cfg *cfg,
 		uint64_t iova = ioas_map(ioas, page_buf, SZ_8K, 0, false);
 
 		if (contiguous && iova <= last)
-			die(0, "8 KiB map placed at %#" PRIx64
-			       ", inside the 4 KiB holes", iova);
+			die(0,
+			    "8 KiB map placed at %#" PRIx64
+			    ", inside the 4 KiB holes",
+			    iova);
 		ops++;
 		ns = now_ns() - t0;
 	} while (ns < cfg->min_ns && ops < n);
-	res->frag_ns = report("alloc: auto 8K past 4K holes", n - n / 2, ops,
-			      ns);
+	res->frag_ns =
+		report("alloc: auto 8K past 4K holes", n - n / 2, ops, ns);
 
 	ioas_destroy(ioas);
 	free(iovas);
@@ -486,7 +493,8 @@ static void bench_big(const struct bench_cfg *cfg)
 static void usage(FILE *f)
 {
 	fputs("usage: bench_ioas [--quick]\n"
-	      "  --quick  smaller counts, N up to 100000 (CI smoke run)\n", f);
+	      "  --quick  smaller counts, N up to 100000 (CI smoke run)\n",
+	      f);
 }
 
 static void summary(const struct bench_cfg *cfg, const struct mu_results *mu,
@@ -559,8 +567,8 @@ int main(int argc, char **argv)
 		die(errno, "uiommufd_open");
 
 	printf("bench_ioas: libuiommufd %s, %s mode; map+unmap rows: best of "
-	       "%d interleaved rounds of >= %.2f s\n", uiommufd_version(),
-	       cfg.quick ? "quick" : "full", ROUNDS,
+	       "%d interleaved rounds of >= %.2f s\n",
+	       uiommufd_version(), cfg.quick ? "quick" : "full", ROUNDS,
 	       (double)cfg.min_ns / NSEC_PER_SEC);
 	printf("N = areas in the IOAS before the measured operations\n\n");
 	print_header();

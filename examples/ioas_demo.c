@@ -30,7 +30,8 @@ static uint32_t ioas_alloc(void)
 	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
 
 	check(uiommufd_ioctl(ctx, IOMMU_IOAS_ALLOC, &cmd), "IOMMU_IOAS_ALLOC");
-	printf("IOMMU_IOAS_ALLOC                  -> ioas %u\n", cmd.out_ioas_id);
+	printf("IOMMU_IOAS_ALLOC                  -> ioas %u\n",
+	       cmd.out_ioas_id);
 	return cmd.out_ioas_id;
 }
 
@@ -50,7 +51,8 @@ static void print_ranges(uint32_t ioas)
 	printf("IOMMU_IOAS_IOVA_RANGES ioas %u    -> %u range(s), alignment %llu\n",
 	       ioas, cmd.num_iovas, (unsigned long long)cmd.out_iova_alignment);
 	for (i = 0; i < cmd.num_iovas; i++)
-		printf("    [%#llx, %#llx]\n", (unsigned long long)ranges[i].start,
+		printf("    [%#llx, %#llx]\n",
+		       (unsigned long long)ranges[i].start,
 		       (unsigned long long)ranges[i].last);
 }
 
@@ -123,14 +125,16 @@ int main(void)
 		.iova = 0,
 		.length = UINT64_MAX,
 	};
-	check(uiommufd_ioctl(ctx, IOMMU_IOAS_UNMAP, &unmap), "IOMMU_IOAS_UNMAP");
+	check(uiommufd_ioctl(ctx, IOMMU_IOAS_UNMAP, &unmap),
+	      "IOMMU_IOAS_UNMAP");
 	printf("IOMMU_IOAS_UNMAP ioas %u (all)    -> %llu bytes unmapped\n", a,
 	       (unsigned long long)unmap.length);
 
 	unmap.ioas_id = b;
 	unmap.iova = copy.dst_iova;
 	unmap.length = copy.length;
-	check(uiommufd_ioctl(ctx, IOMMU_IOAS_UNMAP, &unmap), "IOMMU_IOAS_UNMAP");
+	check(uiommufd_ioctl(ctx, IOMMU_IOAS_UNMAP, &unmap),
+	      "IOMMU_IOAS_UNMAP");
 	printf("IOMMU_IOAS_UNMAP ioas %u %#llx    -> %llu bytes unmapped\n", b,
 	       (unsigned long long)copy.dst_iova,
 	       (unsigned long long)unmap.length);
@@ -138,11 +142,14 @@ int main(void)
 	struct iommu_destroy destroy = { .size = sizeof(destroy), .id = a };
 	check(uiommufd_ioctl(ctx, IOMMU_DESTROY, &destroy), "IOMMU_DESTROY");
 	printf("IOMMU_DESTROY %u                   -> ok\n", a);
-	if (uiommufd_ioctl(ctx, IOMMU_DESTROY, &destroy) == 0 || errno != ENOENT) {
-		fprintf(stderr, "ioas_demo: second destroy did not fail with ENOENT\n");
+	if (uiommufd_ioctl(ctx, IOMMU_DESTROY, &destroy) == 0 ||
+	    errno != ENOENT) {
+		fprintf(stderr,
+			"ioas_demo: second destroy did not fail with ENOENT\n");
 		return 1;
 	}
-	printf("IOMMU_DESTROY %u again             -> ENOENT, as expected\n", a);
+	printf("IOMMU_DESTROY %u again             -> ENOENT, as expected\n",
+	       a);
 
 	uiommufd_close(ctx);
 	munmap(buf, len);

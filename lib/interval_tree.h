@@ -30,9 +30,9 @@ struct itree_node {
 	uint64_t last;
 
 	/* Private to interval_tree.c. */
-	uint64_t subtree_last;	/* max `last` in this subtree */
-	uint64_t subtree_gap;	/* max node gap in this subtree, see .c */
-	uintptr_t parent_color;	/* parent pointer, colour in bit 0 */
+	uint64_t subtree_last; /* max `last` in this subtree */
+	uint64_t subtree_gap; /* max node gap in this subtree, see .c */
+	uintptr_t parent_color; /* parent pointer, colour in bit 0 */
 	struct itree_node *left;
 	struct itree_node *right;
 };
@@ -42,7 +42,10 @@ struct itree {
 	size_t count;
 };
 
-#define ITREE_INIT { .root = NULL, .count = 0 }
+#define ITREE_INIT                       \
+	{                                \
+		.root = NULL, .count = 0 \
+	}
 
 static inline void itree_init(struct itree *t)
 {

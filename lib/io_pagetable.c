@@ -66,7 +66,7 @@ static bool iopt_contig_done(const struct iopt_contig_iter *iter)
 	return iter->area && iter->last_iova <= iopt_area_last_iova(iter->area);
 }
 
-#define iopt_for_each_contig_area(iter, area, iopt, iova, last)          \
+#define iopt_for_each_contig_area(iter, area, iopt, iova, last)      \
 	for (area = iopt_contig_first(iter, iopt, iova, last); area; \
 	     area = iopt_contig_next(iter))
 
@@ -105,13 +105,14 @@ static bool iopt_find_free(struct io_pagetable *iopt, uint64_t start,
 	uint64_t hole_start, hole_last;
 	uint64_t lo = start;
 
-	while (itree_find_hole(&iopt->area_itree, lo, last, length,
-			       &hole_start, &hole_last)) {
+	while (itree_find_hole(&iopt->area_itree, lo, last, length, &hole_start,
+			       &hole_last)) {
 		struct itree_span_iter span;
 
 		for (itree_span_iter_first(&span, &iopt->reserved_itree,
 					   hole_start, hole_last);
-		     !itree_span_iter_done(&span); itree_span_iter_next(&span)) {
+		     !itree_span_iter_done(&span);
+		     itree_span_iter_next(&span)) {
 			uint64_t candidate = span.start_hole;
 
 			if (!span.is_hole)
@@ -301,8 +302,8 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 	size_t i;
 	int rc;
 
-	rc = iopt_alloc_area_pages(iopt, list, nr, length, dst_iova,
-				   iommu_prot, flags);
+	rc = iopt_alloc_area_pages(iopt, list, nr, length, dst_iova, iommu_prot,
+				   flags);
 	if (rc)
 		return rc;
 
@@ -360,7 +361,8 @@ int iopt_get_pages(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 
 	pthread_rwlock_rdlock(&iopt->iova_rwsem);
 	iopt_for_each_contig_area(&iter, area, iopt, iova, last_iova) {
-		uint64_t last = IOMMUFD_MIN(last_iova, iopt_area_last_iova(area));
+		uint64_t last =
+			IOMMUFD_MIN(last_iova, iopt_area_last_iova(area));
 
 		if (nr == cap) {
 			struct iopt_pages_list *grown;
@@ -441,8 +443,8 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
 	return rc;
 }
 
-int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova,
-		    uint64_t length, uint64_t *unmapped)
+int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
+		    uint64_t *unmapped)
 {
 	uint64_t last;
 
@@ -497,8 +499,8 @@ out_unlock:
 	return rc;
 }
 
-int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start,
-		      uint64_t last, void *owner)
+int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
+		      void *owner)
 {
 	struct iopt_reserved *reserved;
 	int rc = 0;

@@ -106,8 +106,8 @@ struct iopt_pages {
 	uint8_t account_mode;
 };
 
-int iopt_alloc_pages(struct iommufd_umem *umem, uint64_t uptr,
-		     uint64_t length, bool writable, struct iopt_pages **out);
+int iopt_alloc_pages(struct iommufd_umem *umem, uint64_t uptr, uint64_t length,
+		     bool writable, struct iopt_pages **out);
 void iopt_get_pages_ref(struct iopt_pages *pages);
 void iopt_put_pages(struct iopt_pages *pages);
 /*
@@ -136,13 +136,13 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 int iopt_get_pages(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 		   struct iopt_pages_list **list, size_t *nr);
 void iopt_free_pages_list(struct iopt_pages_list *list, size_t nr);
-int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova,
-		    uint64_t length, uint64_t *unmapped);
+int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
+		    uint64_t *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, uint64_t *unmapped);
 int iopt_set_allow_iova(struct io_pagetable *iopt, struct itree *allowed);
 void iopt_free_allowed(struct itree *allowed);
-int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start,
-		      uint64_t last, void *owner);
+int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
+		      void *owner);
 void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 int iopt_disable_large_pages(struct io_pagetable *iopt);

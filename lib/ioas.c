@@ -114,9 +114,9 @@ static int iommufd_ioas_load_iovas(struct iommufd_umem *umem,
 		struct iopt_allowed *elm;
 		int rc;
 
-		rc = iommufd_copy_from_user(umem, &range,
-					    uranges + (uint64_t)i * sizeof(range),
-					    sizeof(range));
+		rc = iommufd_copy_from_user(
+			umem, &range, uranges + (uint64_t)i * sizeof(range),
+			sizeof(range));
 		if (rc)
 			return rc;
 		if (range.start >= range.last)
@@ -168,7 +168,7 @@ static int conv_iommu_prot(uint32_t map_flags)
 	return iommu_prot;
 }
 
-#define IOAS_MAP_FLAGS                                           \
+#define IOAS_MAP_FLAGS                                          \
 	(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | \
 	 IOMMU_IOAS_MAP_READABLE)
 
@@ -229,8 +229,8 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
 	src_ioas = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
 	if (!src_ioas)
 		return -ENOENT;
-	rc = iopt_get_pages(&src_ioas->iopt, cmd->src_iova, cmd->length,
-			    &list, &nr);
+	rc = iopt_get_pages(&src_ioas->iopt, cmd->src_iova, cmd->length, &list,
+			    &nr);
 	iommufd_put_object(&src_ioas->obj);
 	if (rc)
 		return rc;

@@ -29,7 +29,7 @@
 #define IOMMUFD_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define IOMMUFD_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* ---- failure injection (fault_inject.c) ---------------------------- */
 
@@ -156,9 +156,8 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
 struct iommufd_object *iommufd_object_alloc_raw(struct uiommufd_ctx *ictx,
 						size_t size,
 						enum iommufd_object_type type);
-#define iommufd_object_alloc(ictx, ptr, type)                           \
-	((__typeof__(ptr))iommufd_object_alloc_raw(ictx, sizeof(*(ptr)), \
-						   type))
+#define iommufd_object_alloc(ictx, ptr, type) \
+	((__typeof__(ptr))iommufd_object_alloc_raw(ictx, sizeof(*(ptr)), type))
 void iommufd_object_finalize(struct uiommufd_ctx *ictx,
 			     struct iommufd_object *obj);
 void iommufd_object_abort(struct uiommufd_ctx *ictx,

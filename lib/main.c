@@ -79,8 +79,8 @@ static int objects_grow(struct uiommufd_ctx *ictx)
 	struct iommufd_object **objects;
 	uint32_t *free_ids;
 
-	objects = iommufd_realloc_array(ictx->objects, new_cap,
-					sizeof(*objects));
+	objects =
+		iommufd_realloc_array(ictx->objects, new_cap, sizeof(*objects));
 	if (!objects)
 		return -ENOMEM;
 	ictx->objects = objects;
@@ -159,8 +159,7 @@ void iommufd_object_finalize(struct uiommufd_ctx *ictx,
 	pthread_mutex_unlock(&ictx->objects_lock);
 }
 
-void iommufd_object_abort(struct uiommufd_ctx *ictx,
-			  struct iommufd_object *obj)
+void iommufd_object_abort(struct uiommufd_ctx *ictx, struct iommufd_object *obj)
 {
 	pthread_mutex_lock(&ictx->objects_lock);
 	objects_release_id(ictx, obj->id);
@@ -352,10 +351,10 @@ static int iommufd_option(struct iommufd_ucmd *ucmd)
 	if (rc)
 		return rc;
 	/* Only val64 is an output. */
-	return iommufd_copy_to_user(ucmd->ictx->umem,
-				    ucmd->ubuffer +
-					    offsetof(struct iommu_option, val64),
-				    &cmd->val64, sizeof(cmd->val64));
+	return iommufd_copy_to_user(
+		ucmd->ictx->umem,
+		ucmd->ubuffer + offsetof(struct iommu_option, val64),
+		&cmd->val64, sizeof(cmd->val64));
 }
 
 /* ---- dispatch ------------------------------------------------------ */
@@ -367,13 +366,13 @@ struct iommufd_ioctl_op {
 	int (*execute)(struct iommufd_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)                   \
-	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                \
-		.size = sizeof(_struct),                        \
-		.min_size = offsetof(_struct, _last) +          \
-			    sizeof(((_struct *)0)->_last),      \
-		.ioctl_num = _ioctl,                            \
-		.execute = _fn,                                 \
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)              \
+	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {           \
+		.size = sizeof(_struct),                   \
+		.min_size = offsetof(_struct, _last) +     \
+			    sizeof(((_struct *)0)->_last), \
+		.ioctl_num = _ioctl,                       \
+		.execute = _fn,                            \
 	}
 
 /*
@@ -392,8 +391,7 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[33] = {
 		 src_iova),
 	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
 		 struct iommu_ioas_iova_ranges, out_iova_alignment),
-	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map,
-		 iova),
+	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),

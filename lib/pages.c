@@ -13,8 +13,8 @@
 
 #include "io_pagetable.h"
 
-int iopt_alloc_pages(struct iommufd_umem *umem, uint64_t uptr,
-		     uint64_t length, bool writable, struct iopt_pages **out)
+int iopt_alloc_pages(struct iommufd_umem *umem, uint64_t uptr, uint64_t length,
+		     bool writable, struct iopt_pages **out)
 {
 	struct iopt_pages *pages;
 	uint64_t end;
@@ -31,8 +31,9 @@ int iopt_alloc_pages(struct iommufd_umem *umem, uint64_t uptr,
 	pthread_mutex_init(&pages->mutex, NULL);
 	pages->umem = umem;
 	pages->uptr = uptr & ~(IOMMUFD_PAGE_SIZE - 1);
-	pages->npages = (length + (uptr - pages->uptr) + IOMMUFD_PAGE_SIZE - 1) /
-			IOMMUFD_PAGE_SIZE;
+	pages->npages =
+		(length + (uptr - pages->uptr) + IOMMUFD_PAGE_SIZE - 1) /
+		IOMMUFD_PAGE_SIZE;
 	pages->writable = writable;
 	/* Whoever may lock memory at will is not charged. */
 	if (umem->ops->capable(umem, IOMMUFD_CAP_IPC_LOCK))

@@ -58,15 +58,15 @@ static int self_read(struct iommufd_umem *umem, void *dst, uint64_t src,
 	return self_rw(src, dst, len, false);
 }
 
-static int self_write(struct iommufd_umem *umem, uint64_t dst,
-		      const void *src, size_t len)
+static int self_write(struct iommufd_umem *umem, uint64_t dst, const void *src,
+		      size_t len)
 {
 	(void)umem;
 	return self_rw(dst, (void *)src, len, true);
 }
 
-static int self_populate(struct iommufd_umem *umem, uint64_t start,
-			 size_t len, bool write)
+static int self_populate(struct iommufd_umem *umem, uint64_t start, size_t len,
+			 bool write)
 {
 	int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
 

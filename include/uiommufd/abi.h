@@ -16,11 +16,11 @@
 #include <linux/types.h>
 
 /* Compile-time layout checks; numbers are those of the kernel on x86-64. */
-#define UIOMMUFD_ABI_SIZE(type, sz)					\
-	_Static_assert(sizeof(struct type) == (sz),			\
+#define UIOMMUFD_ABI_SIZE(type, sz)                 \
+	_Static_assert(sizeof(struct type) == (sz), \
 		       "uiommufd abi: sizeof(struct " #type ")")
-#define UIOMMUFD_ABI_OFF(type, field, off)				\
-	_Static_assert(offsetof(struct type, field) == (off),		\
+#define UIOMMUFD_ABI_OFF(type, field, off)                    \
+	_Static_assert(offsetof(struct type, field) == (off), \
 		       "uiommufd abi: offsetof(" #type ", " #field ")")
 
 /* ====================================================================== */
@@ -359,7 +359,7 @@ UIOMMUFD_ABI_OFF(iommu_hwpt_set_dirty_tracking, size, 0);
 UIOMMUFD_ABI_OFF(iommu_hwpt_set_dirty_tracking, flags, 4);
 UIOMMUFD_ABI_OFF(iommu_hwpt_set_dirty_tracking, hwpt_id, 8);
 UIOMMUFD_ABI_OFF(iommu_hwpt_set_dirty_tracking, __reserved, 12);
-#define IOMMU_HWPT_SET_DIRTY_TRACKING					\
+#define IOMMU_HWPT_SET_DIRTY_TRACKING \
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)
 
 /* Flags for IOMMU_HWPT_GET_DIRTY_BITMAP. */
@@ -387,7 +387,7 @@ UIOMMUFD_ABI_OFF(iommu_hwpt_get_dirty_bitmap, iova, 16);
 UIOMMUFD_ABI_OFF(iommu_hwpt_get_dirty_bitmap, length, 24);
 UIOMMUFD_ABI_OFF(iommu_hwpt_get_dirty_bitmap, page_size, 32);
 UIOMMUFD_ABI_OFF(iommu_hwpt_get_dirty_bitmap, data, 40);
-#define IOMMU_HWPT_GET_DIRTY_BITMAP					\
+#define IOMMU_HWPT_GET_DIRTY_BITMAP \
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)
 
 /* Type of the entries passed to IOMMU_HWPT_INVALIDATE. */
@@ -497,29 +497,28 @@ UIOMMUFD_ABI_OFF(iommu_fault_alloc, size, 0);
 UIOMMUFD_ABI_OFF(iommu_fault_alloc, flags, 4);
 UIOMMUFD_ABI_OFF(iommu_fault_alloc, out_fault_id, 8);
 UIOMMUFD_ABI_OFF(iommu_fault_alloc, out_fault_fd, 12);
-#define IOMMU_FAULT_QUEUE_ALLOC						\
-	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+#define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
 
 /* ====================================================================== */
 /* VFIO: container (/dev/vfio/vfio), legacy group and type1 IOMMU         */
 /* ====================================================================== */
 
-#define VFIO_API_VERSION	0
+#define VFIO_API_VERSION 0
 
 /* Extensions, queried with VFIO_CHECK_EXTENSION (IOMMU types and features). */
-#define VFIO_TYPE1_IOMMU		1
-#define VFIO_SPAPR_TCE_IOMMU		2
-#define VFIO_TYPE1v2_IOMMU		3
-#define VFIO_DMA_CC_IOMMU		4
-#define VFIO_EEH			5
-#define VFIO_TYPE1_NESTING_IOMMU	6
-#define VFIO_SPAPR_TCE_v2_IOMMU		7
-#define VFIO_NOIOMMU_IOMMU		8
-#define VFIO_UNMAP_ALL			9
-#define VFIO_UPDATE_VADDR		10
+#define VFIO_TYPE1_IOMMU 1
+#define VFIO_SPAPR_TCE_IOMMU 2
+#define VFIO_TYPE1v2_IOMMU 3
+#define VFIO_DMA_CC_IOMMU 4
+#define VFIO_EEH 5
+#define VFIO_TYPE1_NESTING_IOMMU 6
+#define VFIO_SPAPR_TCE_v2_IOMMU 7
+#define VFIO_NOIOMMU_IOMMU 8
+#define VFIO_UNMAP_ALL 9
+#define VFIO_UPDATE_VADDR 10
 
-#define VFIO_TYPE	(';')
-#define VFIO_BASE	100
+#define VFIO_TYPE (';')
+#define VFIO_BASE 100
 
 /* Header that starts every entry of a VFIO capability chain. */
 struct vfio_info_cap_header {
@@ -533,15 +532,15 @@ UIOMMUFD_ABI_OFF(vfio_info_cap_header, version, 2);
 UIOMMUFD_ABI_OFF(vfio_info_cap_header, next, 4);
 
 /* Container fd: report the API version (VFIO_API_VERSION). */
-#define VFIO_GET_API_VERSION		_IO(VFIO_TYPE, VFIO_BASE + 0)
+#define VFIO_GET_API_VERSION _IO(VFIO_TYPE, VFIO_BASE + 0)
 /* Container fd: ask whether an extension/IOMMU type is supported. */
-#define VFIO_CHECK_EXTENSION		_IO(VFIO_TYPE, VFIO_BASE + 1)
+#define VFIO_CHECK_EXTENSION _IO(VFIO_TYPE, VFIO_BASE + 1)
 /* Container fd: select the IOMMU backend type. */
-#define VFIO_SET_IOMMU			_IO(VFIO_TYPE, VFIO_BASE + 2)
+#define VFIO_SET_IOMMU _IO(VFIO_TYPE, VFIO_BASE + 2)
 
 /* Group status flags. */
-#define VFIO_GROUP_FLAGS_VIABLE		(1 << 0)
-#define VFIO_GROUP_FLAGS_CONTAINER_SET	(1 << 1)
+#define VFIO_GROUP_FLAGS_VIABLE (1 << 0)
+#define VFIO_GROUP_FLAGS_CONTAINER_SET (1 << 1)
 
 /* VFIO_GROUP_GET_STATUS: whether a group is viable and has a container. */
 struct vfio_group_status {
@@ -551,17 +550,17 @@ struct vfio_group_status {
 UIOMMUFD_ABI_SIZE(vfio_group_status, 8);
 UIOMMUFD_ABI_OFF(vfio_group_status, argsz, 0);
 UIOMMUFD_ABI_OFF(vfio_group_status, flags, 4);
-#define VFIO_GROUP_GET_STATUS		_IO(VFIO_TYPE, VFIO_BASE + 3)
+#define VFIO_GROUP_GET_STATUS _IO(VFIO_TYPE, VFIO_BASE + 3)
 /* Group fd: attach the group to a container fd (int argument). */
-#define VFIO_GROUP_SET_CONTAINER	_IO(VFIO_TYPE, VFIO_BASE + 4)
+#define VFIO_GROUP_SET_CONTAINER _IO(VFIO_TYPE, VFIO_BASE + 4)
 /* Group fd: detach the group from its container. */
-#define VFIO_GROUP_UNSET_CONTAINER	_IO(VFIO_TYPE, VFIO_BASE + 5)
+#define VFIO_GROUP_UNSET_CONTAINER _IO(VFIO_TYPE, VFIO_BASE + 5)
 /* Group fd: open a device of the group by name (string argument). */
-#define VFIO_GROUP_GET_DEVICE_FD	_IO(VFIO_TYPE, VFIO_BASE + 6)
+#define VFIO_GROUP_GET_DEVICE_FD _IO(VFIO_TYPE, VFIO_BASE + 6)
 
 /* Type1 info flags. */
-#define VFIO_IOMMU_INFO_PGSIZES	(1 << 0)
-#define VFIO_IOMMU_INFO_CAPS	(1 << 1)
+#define VFIO_IOMMU_INFO_PGSIZES (1 << 0)
+#define VFIO_IOMMU_INFO_CAPS (1 << 1)
 
 /* VFIO_IOMMU_GET_INFO: page sizes and capability chain of a container. */
 struct vfio_iommu_type1_info {
@@ -579,9 +578,9 @@ UIOMMUFD_ABI_OFF(vfio_iommu_type1_info, cap_offset, 16);
 UIOMMUFD_ABI_OFF(vfio_iommu_type1_info, pad, 20);
 
 /* Type1 info capability ids. */
-#define VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE	1
-#define VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION	2
-#define VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL		3
+#define VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE 1
+#define VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION 2
+#define VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL 3
 
 /* One inclusive IOVA interval [start, end] usable for DMA mapping. */
 struct vfio_iova_range {
@@ -618,8 +617,8 @@ UIOMMUFD_ABI_SIZE(vfio_iommu_type1_info_cap_migration, 32);
 UIOMMUFD_ABI_OFF(vfio_iommu_type1_info_cap_migration, header, 0);
 UIOMMUFD_ABI_OFF(vfio_iommu_type1_info_cap_migration, flags, 8);
 UIOMMUFD_ABI_OFF(vfio_iommu_type1_info_cap_migration, pgsize_bitmap, 16);
-UIOMMUFD_ABI_OFF(vfio_iommu_type1_info_cap_migration,
-		 max_dirty_bitmap_size, 24);
+UIOMMUFD_ABI_OFF(vfio_iommu_type1_info_cap_migration, max_dirty_bitmap_size,
+		 24);
 #endif
 
 /* Capability: number of DMA mappings that may still be created. */
@@ -634,9 +633,9 @@ UIOMMUFD_ABI_OFF(vfio_iommu_type1_info_dma_avail, avail, 8);
 #define VFIO_IOMMU_GET_INFO _IO(VFIO_TYPE, VFIO_BASE + 12)
 
 /* DMA map flags. */
-#define VFIO_DMA_MAP_FLAG_READ	(1 << 0)
-#define VFIO_DMA_MAP_FLAG_WRITE	(1 << 1)
-#define VFIO_DMA_MAP_FLAG_VADDR	(1 << 2)
+#define VFIO_DMA_MAP_FLAG_READ (1 << 0)
+#define VFIO_DMA_MAP_FLAG_WRITE (1 << 1)
+#define VFIO_DMA_MAP_FLAG_VADDR (1 << 2)
 
 /* VFIO_IOMMU_MAP_DMA: map process memory at an IOVA in the container. */
 struct vfio_iommu_type1_dma_map {
@@ -670,9 +669,9 @@ UIOMMUFD_ABI_OFF(vfio_bitmap, data, 16);
 #endif
 
 /* DMA unmap flags. */
-#define VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP	(1 << 0)
-#define VFIO_DMA_UNMAP_FLAG_ALL			(1 << 1)
-#define VFIO_DMA_UNMAP_FLAG_VADDR		(1 << 2)
+#define VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP (1 << 0)
+#define VFIO_DMA_UNMAP_FLAG_ALL (1 << 1)
+#define VFIO_DMA_UNMAP_FLAG_VADDR (1 << 2)
 
 /* VFIO_IOMMU_UNMAP_DMA: unmap IOVA range, optionally fetch dirty bits. */
 struct vfio_iommu_type1_dma_unmap {
@@ -692,13 +691,13 @@ UIOMMUFD_ABI_OFF(vfio_iommu_type1_dma_unmap, data, 24);
 #define VFIO_IOMMU_UNMAP_DMA _IO(VFIO_TYPE, VFIO_BASE + 14)
 
 /* Enable/disable the container's IOMMU (no argument). */
-#define VFIO_IOMMU_ENABLE	_IO(VFIO_TYPE, VFIO_BASE + 15)
-#define VFIO_IOMMU_DISABLE	_IO(VFIO_TYPE, VFIO_BASE + 16)
+#define VFIO_IOMMU_ENABLE _IO(VFIO_TYPE, VFIO_BASE + 15)
+#define VFIO_IOMMU_DISABLE _IO(VFIO_TYPE, VFIO_BASE + 16)
 
 /* Dirty page operations; exactly one per call. */
-#define VFIO_IOMMU_DIRTY_PAGES_FLAG_START	(1 << 0)
-#define VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP	(1 << 1)
-#define VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP	(1 << 2)
+#define VFIO_IOMMU_DIRTY_PAGES_FLAG_START (1 << 0)
+#define VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP (1 << 1)
+#define VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP (1 << 2)
 
 /* VFIO_IOMMU_DIRTY_PAGES: start/stop dirty logging or fetch the bitmap. */
 struct vfio_iommu_type1_dirty_bitmap {

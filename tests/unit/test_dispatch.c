@@ -47,11 +47,16 @@ static void unimplemented_ioctls_are_enotty(void **state)
 {
 	struct uiommufd_ctx *ctx = *state;
 	const unsigned long reqs[] = {
-		IOMMU_VFIO_IOAS,	IOMMU_HWPT_ALLOC,
-		IOMMU_GET_HW_INFO,	IOMMU_HWPT_SET_DIRTY_TRACKING,
-		IOMMU_HWPT_GET_DIRTY_BITMAP, IOMMU_HWPT_INVALIDATE,
-		IOMMU_FAULT_QUEUE_ALLOC, _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32),
-		_IO(VFIO_TYPE, VFIO_BASE + 0), _IO(VFIO_TYPE, VFIO_BASE + 1),
+		IOMMU_VFIO_IOAS,
+		IOMMU_HWPT_ALLOC,
+		IOMMU_GET_HW_INFO,
+		IOMMU_HWPT_SET_DIRTY_TRACKING,
+		IOMMU_HWPT_GET_DIRTY_BITMAP,
+		IOMMU_HWPT_INVALIDATE,
+		IOMMU_FAULT_QUEUE_ALLOC,
+		_IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32),
+		_IO(VFIO_TYPE, VFIO_BASE + 0),
+		_IO(VFIO_TYPE, VFIO_BASE + 1),
 	};
 	uint32_t buf[32] = { sizeof(buf) };
 	size_t i;
@@ -254,11 +259,13 @@ static void option_rlimit_mode(void **state)
 	uint32_t id;
 
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_GET, 0, &val), 0);
+				IOMMU_OPTION_OP_GET, 0, &val),
+			 0);
 	assert_int_equal(val, 0);
 	val = 0;
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_GET, 1, &val), EOPNOTSUPP);
+				IOMMU_OPTION_OP_GET, 1, &val),
+			 EOPNOTSUPP);
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE, 7, 0, &val),
 			 EOPNOTSUPP);
 	assert_int_equal(option(ctx, 77, IOMMU_OPTION_OP_GET, 0, &val),
@@ -267,27 +274,33 @@ static void option_rlimit_mode(void **state)
 	if (!have_cap(IOMMUFD_CAP_SYS_RESOURCE)) {
 		val = 1;
 		assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-					IOMMU_OPTION_OP_SET, 0, &val), EPERM);
+					IOMMU_OPTION_OP_SET, 0, &val),
+				 EPERM);
 		return;
 	}
 	val = 2;
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_SET, 0, &val), EINVAL);
+				IOMMU_OPTION_OP_SET, 0, &val),
+			 EINVAL);
 	val = 1;
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_SET, 0, &val), 0);
+				IOMMU_OPTION_OP_SET, 0, &val),
+			 0);
 	val = 0;
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_GET, 0, &val), 0);
+				IOMMU_OPTION_OP_GET, 0, &val),
+			 0);
 	assert_int_equal(val, 1);
 	/* Once objects exist the mode is fixed. */
 	assert_int_equal(ioas_alloc(ctx, &id), 0);
 	val = 0;
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_SET, 0, &val), EBUSY);
+				IOMMU_OPTION_OP_SET, 0, &val),
+			 EBUSY);
 	assert_int_equal(object_destroy(ctx, id), 0);
 	assert_int_equal(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_SET, 0, &val), 0);
+				IOMMU_OPTION_OP_SET, 0, &val),
+			 0);
 }
 
 static void option_rlimit_mode_needs_cap(void **state)
@@ -304,8 +317,10 @@ static void option_rlimit_mode_needs_cap(void **state)
 
 		if (have_cap(IOMMUFD_CAP_SYS_RESOURCE))
 			drop_cap(IOMMUFD_CAP_SYS_RESOURCE);
-		_exit(option(ctx, IOMMU_OPTION_RLIMIT_MODE,
-			     IOMMU_OPTION_OP_SET, 0, &val) == EPERM ? 0 : 1);
+		_exit(option(ctx, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET,
+			     0, &val) == EPERM ?
+			      0 :
+			      1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -322,29 +337,35 @@ static void option_huge_pages(void **state)
 
 	assert_int_equal(ioas_alloc(ctx, &id), 0);
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES,
-				IOMMU_OPTION_OP_GET, id, &val), 0);
+				IOMMU_OPTION_OP_GET, id, &val),
+			 0);
 	assert_int_equal(val, 1);
 	/* The IOAS scope: object 0 is no IOAS. */
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES,
-				IOMMU_OPTION_OP_GET, 0, &val), ENOENT);
+				IOMMU_OPTION_OP_GET, 0, &val),
+			 ENOENT);
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES, 9, id, &val),
 			 EOPNOTSUPP);
 	val = 2;
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES,
-				IOMMU_OPTION_OP_SET, id, &val), EINVAL);
+				IOMMU_OPTION_OP_SET, id, &val),
+			 EINVAL);
 
 	/* An area not page aligned blocks the page-size alignment. */
 	assert_int_equal(ioas_map_fixed(ctx, id, buf + 1, PAGE, 0x10001), 0);
 	val = 0;
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES,
-				IOMMU_OPTION_OP_SET, id, &val), EADDRINUSE);
+				IOMMU_OPTION_OP_SET, id, &val),
+			 EADDRINUSE);
 	assert_int_equal(ioas_unmap(ctx, id, 0, UINT64_MAX, &unmapped), 0);
 	assert_int_equal(unmapped, PAGE);
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES,
-				IOMMU_OPTION_OP_SET, id, &val), 0);
+				IOMMU_OPTION_OP_SET, id, &val),
+			 0);
 	val = 1;
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES,
-				IOMMU_OPTION_OP_GET, id, &val), 0);
+				IOMMU_OPTION_OP_GET, id, &val),
+			 0);
 	assert_int_equal(val, 0);
 
 	ranges.ioas_id = id;
@@ -356,7 +377,8 @@ static void option_huge_pages(void **state)
 			 EINVAL);
 	val = 1;
 	assert_int_equal(option(ctx, IOMMU_OPTION_HUGE_PAGES,
-				IOMMU_OPTION_OP_SET, id, &val), 0);
+				IOMMU_OPTION_OP_SET, id, &val),
+			 0);
 	/* num_iovas came back as 1: with no array that is now EFAULT. */
 	assert_int_equal(do_ioctl(ctx, IOMMU_IOAS_IOVA_RANGES, &ranges),
 			 EFAULT);

@@ -53,7 +53,8 @@ static void dump_ctx(struct uiommufd_ctx *ctx, char *out, size_t len)
 		}
 		for (node = itree_first(&ioas->iopt.allowed_itree); node;
 		     node = itree_next(node))
-			emit(" allow %llx-%llx", (unsigned long long)node->start,
+			emit(" allow %llx-%llx",
+			     (unsigned long long)node->start,
 			     (unsigned long long)node->last);
 		for (node = itree_first(&ioas->iopt.reserved_itree); node;
 		     node = itree_next(node))
@@ -93,11 +94,14 @@ static int step_map_fixed_2(struct uiommufd_ctx *ctx)
 static int step_allow(struct uiommufd_ctx *ctx)
 {
 	struct iommu_iova_range r[3] = {
-		{ 0x100000, 0x1fffff }, { 0x400000, 0x4fffff },
+		{ 0x100000, 0x1fffff },
+		{ 0x400000, 0x4fffff },
 		{ 0x800000, 0x8fffff },
 	};
 	struct iommu_ioas_allow_iovas cmd = {
-		.size = sizeof(cmd), .ioas_id = 2, .num_iovas = 3,
+		.size = sizeof(cmd),
+		.ioas_id = 2,
+		.num_iovas = 3,
 		.allowed_iovas = (uintptr_t)r,
 	};
 
@@ -123,7 +127,9 @@ static int step_ranges(struct uiommufd_ctx *ctx)
 {
 	struct iommu_iova_range r[2];
 	struct iommu_ioas_iova_ranges cmd = {
-		.size = sizeof(cmd), .ioas_id = 2, .num_iovas = 2,
+		.size = sizeof(cmd),
+		.ioas_id = 2,
+		.num_iovas = 2,
 		.allowed_iovas = (uintptr_t)r,
 	};
 
@@ -224,9 +230,10 @@ static void sweep_every_ioctl(void **state)
 			if (steps[i].fn != step_many_allocs) {
 				dump_ctx(ctx, after, sizeof(after));
 				if (strcmp(before, after))
-					print_error("step '%s' fail-nth %u changed state:\n%s\n%s\n",
-						    steps[i].name, nth, before,
-						    after);
+					print_error(
+						"step '%s' fail-nth %u changed state:\n%s\n%s\n",
+						steps[i].name, nth, before,
+						after);
 				assert_string_equal(before, after);
 			}
 			/* And the same step then works. */
@@ -257,7 +264,8 @@ static void sweep_pin(void **state)
 		int rc;
 
 		assert_int_equal(iopt_alloc_pages(umem, (uintptr_t)mem,
-						  16 * PAGE, true, &pages), 0);
+						  16 * PAGE, true, &pages),
+				 0);
 		assert_int_equal(iopt_pages_pin(pages, &other), 0);
 		pinned_vm = atomic_load(&umem->mm_pinned_vm);
 

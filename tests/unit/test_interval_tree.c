@@ -35,16 +35,16 @@ static const char *g_what = "";
 static unsigned long g_step;
 
 /* Reports the seed so a failing random run can be replayed. */
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			print_error("FAILED %s at %s:%d (%s, step %lu); "  \
-				    "replay with ITREE_TEST_SEED=%" PRIu64 \
-				    "\n",                                  \
-				    #cond, __FILE__, __LINE__, g_what,     \
-				    g_step, g_seed);                       \
-			fail();                                            \
-		}                                                          \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			print_error("FAILED %s at %s:%d (%s, step %lu); "      \
+				    "replay with ITREE_TEST_SEED=%" PRIu64     \
+				    "\n",                                      \
+				    #cond, __FILE__, __LINE__, g_what, g_step, \
+				    g_seed);                                   \
+			fail();                                                \
+		}                                                              \
 	} while (0)
 
 static uint64_t rnd(void)
@@ -220,8 +220,7 @@ static int cmp_node_ptr(const void *a, const void *b)
 	return (uintptr_t)x < (uintptr_t)y ? -1 : 1;
 }
 
-static void expect_order(const struct itree *t, struct itree_node **v,
-			 size_t n)
+static void expect_order(const struct itree *t, struct itree_node **v, size_t n)
 {
 	struct itree_node *x;
 	size_t i;
@@ -245,10 +244,10 @@ static void expect_order(const struct itree *t, struct itree_node **v,
 static void test_insert_remove_order(void **state)
 {
 	static const uint64_t r[][2] = {
-		{ 50, 60 }, { 10, 20 }, { 10, 15 }, { 10, 20 }, { 0, 0 },
-		{ 70, 80 }, { 10, 20 }, { 5, 100 }, { MAX64, MAX64 },
-		{ 0, MAX64 }, { 30, 30 }, { 31, 31 }, { 29, 29 }, { 60, 61 },
-		{ 45, 46 }, { 12, 12 },
+		{ 50, 60 },	  { 10, 20 },	{ 10, 15 }, { 10, 20 },
+		{ 0, 0 },	  { 70, 80 },	{ 10, 20 }, { 5, 100 },
+		{ MAX64, MAX64 }, { 0, MAX64 }, { 30, 30 }, { 31, 31 },
+		{ 29, 29 },	  { 60, 61 },	{ 45, 46 }, { 12, 12 },
 	};
 	enum { N = sizeof(r) / sizeof(r[0]) };
 	struct itree_node nodes[N];
@@ -256,7 +255,7 @@ static void test_insert_remove_order(void **state)
 	struct itree t = ITREE_INIT;
 	size_t i, n, j;
 	/* remove root, middle, ends, then the rest */
-	static const unsigned del_order[N] = { 3, 0, 8, 4, 15, 1, 6, 9,
+	static const unsigned del_order[N] = { 3, 0,  8, 4,  15, 1, 6,	9,
 					       2, 14, 5, 11, 13, 7, 10, 12 };
 
 	(void)state;
@@ -466,8 +465,8 @@ static void test_spans(void **state)
 	add(&t, &n[5], 122, 122);
 	{
 		const struct span s[] = {
-			{ false, 0, 19 },   { true, 20, 29 },
-			{ false, 30, 120 }, { true, 121, 121 },
+			{ false, 0, 19 },    { true, 20, 29 },
+			{ false, 30, 120 },  { true, 121, 121 },
 			{ false, 122, 122 }, { true, 123, MAX64 },
 		};
 
@@ -494,8 +493,8 @@ static void test_spans(void **state)
 	del(&t, &n[2]);
 	{
 		const struct span s[] = {
-			{ true, 21, 39 },  { false, 40, 50 },
-			{ true, 51, 94 },  { false, 95, 120 },
+			{ true, 21, 39 },   { false, 40, 50 },
+			{ true, 51, 94 },   { false, 95, 120 },
 			{ true, 121, 121 }, { false, 122, 122 },
 			{ true, 123, 200 },
 		};
@@ -577,8 +576,9 @@ static void test_find_hole_edges(void **state)
 
 	/* retry pattern: walk all holes with lo = hole_last + 1 */
 	{
-		static const uint64_t want[][2] = {
-			{ 10, 14 }, { 21, 21 }, { 100, MAX64 - 10 } };
+		static const uint64_t want[][2] = { { 10, 14 },
+						    { 21, 21 },
+						    { 100, MAX64 - 10 } };
 		uint64_t lo = 0;
 		unsigned i = 0;
 
@@ -615,7 +615,7 @@ static void test_find_hole_overlap(void **state)
 	(void)state;
 	add(&t, &a, 5, 100);
 	add(&t, &b, 10, 20);
-	add(&t, &c, 30, 40);	/* 9 free after b, but inside a */
+	add(&t, &c, 30, 40); /* 9 free after b, but inside a */
 	add(&t, &d, 60, 200);
 	add(&t, &e, 205, 210);
 	expect_hole(&t, 0, MAX64, 1, 0, 4);
@@ -646,18 +646,18 @@ static void test_find_hole_overlap(void **state)
 #define POOL 400
 
 struct model {
-	uint64_t key[KMAX];	/* sorted, distinct; has 0 and MAX64 */
+	uint64_t key[KMAX]; /* sorted, distinct; has 0 and MAX64 */
 	unsigned nkeys;
-	uint64_t clo[CMAX];	/* cells: the keys and the gaps between */
+	uint64_t clo[CMAX]; /* cells: the keys and the gaps between */
 	uint64_t chi[CMAX];
 	unsigned ncells;
 	unsigned key_cell[KMAX];
-	unsigned cov[CMAX];	/* how many live ranges cover each cell */
+	unsigned cov[CMAX]; /* how many live ranges cover each cell */
 };
 
 struct tnode {
 	struct itree_node node;
-	unsigned ks, kl;	/* key indexes of start and last */
+	unsigned ks, kl; /* key indexes of start and last */
 	bool live;
 };
 
@@ -758,8 +758,8 @@ static void check_order(const struct itree *t, struct tnode *pool)
 	CHECK(x == NULL);
 }
 
-static void check_iter(const struct itree *t, struct tnode *pool,
-		       uint64_t s, uint64_t l)
+static void check_iter(const struct itree *t, struct tnode *pool, uint64_t s,
+		       uint64_t l)
 {
 	struct itree_node *v[POOL];
 	struct itree_node *x;
@@ -917,10 +917,10 @@ static void check_find_hole(const struct itree *t, const struct model *m,
 struct workload {
 	const char *name;
 	bool overlap;
-	unsigned nrand;		/* random 64-bit keys */
-	unsigned nlow;		/* keys 1..nlow */
-	unsigned nhigh;		/* keys MAX-nhigh..MAX-1 */
-	unsigned max_span;	/* usual range length, in keys */
+	unsigned nrand; /* random 64-bit keys */
+	unsigned nlow; /* keys 1..nlow */
+	unsigned nhigh; /* keys MAX-nhigh..MAX-1 */
+	unsigned max_span; /* usual range length, in keys */
 	unsigned steps;
 };
 
@@ -947,10 +947,13 @@ static void run_workload(const struct workload *w, uint64_t salt)
 	for (g_step = 0; g_step < w->steps; g_step++) {
 		/* grow, churn, shrink, churn; drain fully near the end */
 		unsigned phase = (unsigned)(g_step * 8 / w->steps);
-		unsigned p_ins = phase == 7 ? 0 :
-				 (phase & 1) ? 50 : (phase & 2) ? 25 : 80;
-		bool do_ins = phase != 7 && (nlive == 0 ||
-			      (nlive < POOL && rnd_below(100) < p_ins));
+		unsigned p_ins = phase == 7  ? 0 :
+				 (phase & 1) ? 50 :
+				 (phase & 2) ? 25 :
+					       80;
+		bool do_ins = phase != 7 &&
+			      (nlive == 0 ||
+			       (nlive < POOL && rnd_below(100) < p_ins));
 
 		if (phase == 7 && !nlive)
 			break;
@@ -964,11 +967,13 @@ static void run_workload(const struct workload *w, uint64_t salt)
 					tn = &pool[(g_step + i) % POOL];
 			for (tries = 0; tries < 8; tries++) {
 				unsigned ks = (unsigned)rnd_below(m.nkeys);
-				unsigned span = rnd_below(8) ?
-					(unsigned)rnd_below(w->max_span) :
-					(unsigned)rnd_below(m.nkeys);
-				unsigned kl = ks + span < m.nkeys ?
-					ks + span : m.nkeys - 1;
+				unsigned span =
+					rnd_below(8) ?
+						(unsigned)rnd_below(
+							w->max_span) :
+						(unsigned)rnd_below(m.nkeys);
+				unsigned kl = ks + span < m.nkeys ? ks + span :
+								    m.nkeys - 1;
 				bool clash = false;
 
 				for (i = 0; i < nlive && !w->overlap; i++) {
@@ -1085,8 +1090,8 @@ static void shuffle(uint32_t *v, uint32_t n)
 
 static void test_scale(void **state)
 {
-	enum { N = 1000000, STRIDE = 5 };	/* 4 used, 1 free */
-	const uint64_t end = (uint64_t)N * STRIDE - 1;	/* last gap byte */
+	enum { N = 1000000, STRIDE = 5 }; /* 4 used, 1 free */
+	const uint64_t end = (uint64_t)N * STRIDE - 1; /* last gap byte */
 	const uint64_t punch = 700000;
 	struct itree_node *nodes = calloc(N, sizeof(*nodes));
 	uint32_t *perm = calloc(N, sizeof(*perm));
@@ -1186,8 +1191,8 @@ static void test_scale(void **state)
 	assert_int_equal(t.count, 0);
 
 	print_message("scale: insert %.3fs + find_hole %.6fs; other queries "
-		      "%.3fs; shuffled remove+insert %.3fs\n", t_ins, t_find,
-		      t_q, t_churn);
+		      "%.3fs; shuffled remove+insert %.3fs\n",
+		      t_ins, t_find, t_q, t_churn);
 	/* Speed is the benchmark's business (bench/); this only reports. */
 	free(perm);
 	free(nodes);

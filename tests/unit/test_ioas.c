@@ -10,7 +10,7 @@
 struct fixture {
 	struct uiommufd_ctx *ctx;
 	uint32_t ioas;
-	char *buf;	/* 4 MiB, 2 MiB aligned, read-write */
+	char *buf; /* 4 MiB, 2 MiB aligned, read-write */
 	size_t buf_len;
 	void *raw;
 };
@@ -134,8 +134,8 @@ static void ranges_skip_reserved(void **state)
 	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE, 0x1f000),
 			 EINVAL);
 	uint64_t iova = 0;
-	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 0x10000, &iova,
-				  MAP_RW), 0);
+	assert_int_equal(
+		ioas_map(f->ctx, f->ioas, f->buf, 0x10000, &iova, MAP_RW), 0);
 	assert_int_equal(iova, 0x30000);
 	/* Reserving over an area is refused. */
 	ioas = iommufd_get_ioas(f->ctx, f->ioas);
@@ -154,34 +154,37 @@ static void allow_iovas_rules(void **state)
 	};
 	uint64_t iova;
 
-	assert_int_equal(allow_iovas(f, r, 3), EINVAL);	/* start == last */
+	assert_int_equal(allow_iovas(f, r, 3), EINVAL); /* start == last */
 	r[2] = (struct iommu_iova_range){ .start = 0x1ff000, .last = 0x200fff };
-	assert_int_equal(allow_iovas(f, r, 3), EINVAL);	/* overlap */
+	assert_int_equal(allow_iovas(f, r, 3), EINVAL); /* overlap */
 	assert_int_equal(allow_iovas(f, test_hole(PAGE), 1), EFAULT);
 	assert_int_equal(allow_iovas(f, r, 2), 0);
 
 	/* Allocation stays inside the allowed ranges... */
 	iova = 0;
-	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 0x100000, &iova,
-				  MAP_RW), 0);
+	assert_int_equal(
+		ioas_map(f->ctx, f->ioas, f->buf, 0x100000, &iova, MAP_RW), 0);
 	assert_int_equal(iova, 0x100000);
 	iova = 0;
-	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 0x100000, &iova,
-				  MAP_RW), 0);
+	assert_int_equal(
+		ioas_map(f->ctx, f->ioas, f->buf, 0x100000, &iova, MAP_RW), 0);
 	assert_int_equal(iova, 0x400000);
 	iova = 0;
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 0x400000, &iova,
-				  MAP_RW), ENOSPC);
+				  MAP_RW),
+			 ENOSPC);
 	/* ...but fixed mappings may go anywhere. */
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE,
-					0x900000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE, 0x900000), 0);
 
 	/* Allowed ranges may not cover reserved IOVA. */
 	struct iommufd_ioas *ioas = iommufd_get_ioas(f->ctx, f->ioas);
 	assert_int_equal(iopt_reserve_iova(&ioas->iopt, 0x150000, 0x150fff,
-					   NULL), -EADDRINUSE);
+					   NULL),
+			 -EADDRINUSE);
 	assert_int_equal(iopt_reserve_iova(&ioas->iopt, 0x10000000, 0x10000fff,
-					   NULL), 0);
+					   NULL),
+			 0);
 	iommufd_put_object(&ioas->obj);
 	r[0] = (struct iommu_iova_range){ .start = 0x10000000,
 					  .last = 0x1fffffff };
@@ -190,8 +193,8 @@ static void allow_iovas_rules(void **state)
 	/* An empty list allows everything again. */
 	assert_int_equal(allow_iovas(f, NULL, 0), 0);
 	iova = 0;
-	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, PAGE, &iova,
-				  MAP_RW), 0);
+	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, PAGE, &iova, MAP_RW),
+			 0);
 	assert_int_equal(iova, PAGE);
 }
 
@@ -203,31 +206,43 @@ static void map_argument_checks(void **state)
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, PAGE, &iova, 0),
 			 EINVAL);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, PAGE, &iova,
-				  IOMMU_IOAS_MAP_FIXED_IOVA), EINVAL);
+				  IOMMU_IOAS_MAP_FIXED_IOVA),
+			 EINVAL);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, PAGE, &iova,
-				  MAP_RW | 8), EOPNOTSUPP);
+				  MAP_RW | 8),
+			 EOPNOTSUPP);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 0, &iova, MAP_RW),
 			 EINVAL);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, UINT64_MAX, &iova,
-				  MAP_RW), EOVERFLOW);
+				  MAP_RW),
+			 EOVERFLOW);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 1ULL << 63, &iova,
-				  MAP_RW), EOVERFLOW);
+				  MAP_RW),
+			 EOVERFLOW);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, (void *)-4096L, 2 * PAGE,
-				  &iova, MAP_RW), EOVERFLOW);
+				  &iova, MAP_RW),
+			 EOVERFLOW);
 	iova = UINT64_MAX;
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, PAGE, &iova,
-				  MAP_FIXED_RW), EOVERFLOW);
+				  MAP_FIXED_RW),
+			 EOVERFLOW);
 	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE,
-					UINT64_MAX - 0xffe), EOVERFLOW);
+					UINT64_MAX - 0xffe),
+			 EOVERFLOW);
 	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE,
-					UINT64_MAX - 0xfff), 0);
+					UINT64_MAX - 0xfff),
+			 0);
 	iova = 0;
 	assert_int_equal(ioas_map(f->ctx, 77, f->buf, PAGE, &iova, MAP_RW),
 			 ENOENT);
 
 	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd), .flags = MAP_RW, .ioas_id = f->ioas,
-		.__reserved = 1, .user_va = (uintptr_t)f->buf, .length = PAGE,
+		.size = sizeof(cmd),
+		.flags = MAP_RW,
+		.ioas_id = f->ioas,
+		.__reserved = 1,
+		.user_va = (uintptr_t)f->buf,
+		.length = PAGE,
 	};
 	assert_err(EOPNOTSUPP, f->ctx, IOMMU_IOAS_MAP, &cmd);
 }
@@ -243,13 +258,14 @@ static void map_does_not_pin(void **state)
 	 * the kernel accepts user ranges it could not pin.
 	 */
 	assert_int_equal(ioas_map(f->ctx, f->ioas, test_hole(PAGE), PAGE, &iova,
-				  MAP_RW), 0);
+				  MAP_RW),
+			 0);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, ro, PAGE, &iova, MAP_RW), 0);
 	assert_int_equal(ioas_map(f->ctx, f->ioas, NULL, PAGE, &iova, MAP_RW),
 			 0);
-	assert_int_equal(ioas_map(f->ctx, f->ioas,
-				  (void *)0xffff888000000000UL, PAGE, &iova,
-				  MAP_RW), 0);
+	assert_int_equal(ioas_map(f->ctx, f->ioas, (void *)0xffff888000000000UL,
+				  PAGE, &iova, MAP_RW),
+			 0);
 	munmap(ro, PAGE);
 }
 
@@ -260,14 +276,10 @@ static void map_allocates_like_the_kernel(void **state)
 		uint64_t offset, length, iova;
 	} steps[] = {
 		/* Sequence and results recorded from Linux 6.12. */
-		{ 0, PAGE, 0x1000 },
-		{ 0, PAGE, 0x2000 },
-		{ 0, PAGE, 0x3000 },
-		{ 0, PAGE, 0x4000 },
-		{ 100, PAGE, 0x5064 },
-		{ 0, 2 * PAGE, 0x8000 },
-		{ 0, 3 << 20, 0x200000 },
-		{ PAGE, 3 * PAGE, 0xa000 },
+		{ 0, PAGE, 0x1000 },	  { 0, PAGE, 0x2000 },
+		{ 0, PAGE, 0x3000 },	  { 0, PAGE, 0x4000 },
+		{ 100, PAGE, 0x5064 },	  { 0, 2 * PAGE, 0x8000 },
+		{ 0, 3 << 20, 0x200000 }, { PAGE, 3 * PAGE, 0xa000 },
 		{ 1, 1, 0x5001 },
 	};
 	size_t i;
@@ -277,7 +289,8 @@ static void map_allocates_like_the_kernel(void **state)
 
 		assert_int_equal(ioas_map(f->ctx, f->ioas,
 					  f->buf + steps[i].offset,
-					  steps[i].length, &iova, MAP_RW), 0);
+					  steps[i].length, &iova, MAP_RW),
+				 0);
 		assert_int_equal(iova, steps[i].iova);
 	}
 }
@@ -286,12 +299,12 @@ static void map_fixed_overlap_is_eexist(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf + 1, PAGE,
-					0x10001), 0);
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE,
-					0x10000), EEXIST);
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE,
-					0x10fff), EEXIST);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf + 1, PAGE, 0x10001), 0);
+	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE, 0x10000),
+			 EEXIST);
+	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, PAGE, 0x10fff),
+			 EEXIST);
 	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 1, 0x11001),
 			 0);
 	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 1, 0x11001),
@@ -307,8 +320,11 @@ static void map_result_written_back(void **state)
 	uint64_t unmapped;
 
 	*cmd = (struct iommu_ioas_map){
-		.size = sizeof(*cmd), .flags = MAP_RW, .ioas_id = f->ioas,
-		.user_va = (uintptr_t)f->buf, .length = PAGE,
+		.size = sizeof(*cmd),
+		.flags = MAP_RW,
+		.ioas_id = f->ioas,
+		.user_va = (uintptr_t)f->buf,
+		.length = PAGE,
 	};
 	assert_ok(f->ctx, IOMMU_IOAS_MAP, cmd);
 	assert_int_equal(cmd->iova, PAGE);
@@ -326,24 +342,24 @@ static void unmap_rules(void **state)
 	struct fixture *f = *state;
 	uint64_t unmapped;
 
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000,
-					0x10000), 0);
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x2000,
-					0x11000), 0);
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000,
-					0x13000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000, 0x10000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x2000, 0x11000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000, 0x13000), 0);
 	/*
 	 * The second area sticks out of the range: ENOENT, but the first
 	 * one is already gone, as in the kernel.
 	 */
 	assert_int_equal(ioas_unmap(f->ctx, f->ioas, 0x10000, 0x2000, NULL),
 			 ENOENT);
-	assert_int_equal(ioas_unmap(f->ctx, f->ioas, 0x11000, 0x2000,
-				    &unmapped), 0);
+	assert_int_equal(
+		ioas_unmap(f->ctx, f->ioas, 0x11000, 0x2000, &unmapped), 0);
 	assert_int_equal(unmapped, 0x2000);
 	/* A range with holes around areas is fine. */
-	assert_int_equal(ioas_unmap(f->ctx, f->ioas, 0x8000, 0x20000,
-				    &unmapped), 0);
+	assert_int_equal(
+		ioas_unmap(f->ctx, f->ioas, 0x8000, 0x20000, &unmapped), 0);
 	assert_int_equal(unmapped, 0x1000);
 	/* Nothing there. */
 	assert_int_equal(ioas_unmap(f->ctx, f->ioas, 0x8000, 0x20000, NULL),
@@ -362,8 +378,8 @@ static void unmap_rules(void **state)
 	assert_int_equal(ioas_unmap(f->ctx, 99, 0, UINT64_MAX, NULL), ENOENT);
 
 	/* A partial unmap of one area is refused and changes nothing. */
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x4000,
-					0x40000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x4000, 0x40000), 0);
 	assert_int_equal(ioas_unmap(f->ctx, f->ioas, 0x41000, 0x1000, NULL),
 			 ENOENT);
 	assert_int_equal(ioas_unmap(f->ctx, f->ioas, 0x40000, 0x1000, NULL),
@@ -382,13 +398,15 @@ static void copy_shares_pages(void **state)
 	uint32_t dst_id;
 
 	assert_int_equal(ioas_alloc(f->ctx, &dst_id), 0);
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x4000,
-					0x10000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x4000, 0x10000), 0);
 	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf + 0x4000,
-					0x4000, 0x14000), 0);
+					0x4000, 0x14000),
+			 0);
 	/* Spanning two areas. */
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, 0x13000, 0x2000,
-				   &dst_iova, MAP_RW), 0);
+				   &dst_iova, MAP_RW),
+			 0);
 	/* Aligned as the source's user address allows: 4 KiB here. */
 	assert_int_equal(dst_iova, 0x1000);
 
@@ -413,36 +431,46 @@ static void copy_shares_pages(void **state)
 	assert_int_equal(unmapped, 0x2000);
 
 	/* Gaps and missing IOVA are ENOENT; a hole is no source. */
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000,
-					0x10000), 0);
-	assert_int_equal(ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000,
-					0x12000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000, 0x10000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, f->ioas, f->buf, 0x1000, 0x12000), 0);
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, 0x10000, 0x3000,
-				   &iova, MAP_RW), ENOENT);
+				   &iova, MAP_RW),
+			 ENOENT);
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, 0x30000, 0x1000,
-				   &iova, MAP_RW), ENOENT);
+				   &iova, MAP_RW),
+			 ENOENT);
 	assert_int_equal(ioas_copy(f->ctx, 99, f->ioas, 0x10000, 0x1000, &iova,
-				   MAP_RW), ENOENT);
+				   MAP_RW),
+			 ENOENT);
 	assert_int_equal(ioas_copy(f->ctx, dst_id, 99, 0x10000, 0x1000, &iova,
-				   MAP_RW), ENOENT);
+				   MAP_RW),
+			 ENOENT);
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, 0x10000, 0, &iova,
-				   MAP_RW), EINVAL);
+				   MAP_RW),
+			 EINVAL);
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, 0x10000, 0x1000,
-				   &iova, 0), EINVAL);
+				   &iova, 0),
+			 EINVAL);
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, 0x10000, 0x1000,
-				   &iova, MAP_RW | 16), EOPNOTSUPP);
+				   &iova, MAP_RW | 16),
+			 EOPNOTSUPP);
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, UINT64_MAX, 1,
-				   &iova, MAP_RW), EOVERFLOW);
+				   &iova, MAP_RW),
+			 EOVERFLOW);
 	/* Fixed destination into an occupied range. */
-	assert_int_equal(ioas_map_fixed(f->ctx, dst_id, f->buf, 0x1000,
-					0x50000), 0);
+	assert_int_equal(
+		ioas_map_fixed(f->ctx, dst_id, f->buf, 0x1000, 0x50000), 0);
 	iova = 0x50000;
 	assert_int_equal(ioas_copy(f->ctx, dst_id, f->ioas, 0x10000, 0x1000,
-				   &iova, MAP_FIXED_RW), EEXIST);
+				   &iova, MAP_FIXED_RW),
+			 EEXIST);
 	/* Copy within the same IOAS. */
 	iova = 0x60000;
 	assert_int_equal(ioas_copy(f->ctx, f->ioas, f->ioas, 0x10000, 0x1000,
-				   &iova, MAP_FIXED_RW), 0);
+				   &iova, MAP_FIXED_RW),
+			 0);
 }
 
 static void copy_keeps_write_permission(void **state)
@@ -452,16 +480,20 @@ static void copy_keeps_write_permission(void **state)
 
 	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 0x4000, &iova,
 				  IOMMU_IOAS_MAP_READABLE |
-					  IOMMU_IOAS_MAP_FIXED_IOVA), 0);
+					  IOMMU_IOAS_MAP_FIXED_IOVA),
+			 0);
 	/* Pages mapped read-only cannot become writable through a copy. */
 	assert_int_equal(ioas_copy(f->ctx, f->ioas, f->ioas, 0x11000, 0x1000,
-				   &dst, MAP_RW), EPERM);
+				   &dst, MAP_RW),
+			 EPERM);
 	assert_int_equal(ioas_copy(f->ctx, f->ioas, f->ioas, 0x11000, 0x1000,
-				   &dst, IOMMU_IOAS_MAP_READABLE), 0);
+				   &dst, IOMMU_IOAS_MAP_READABLE),
+			 0);
 	assert_int_equal(dst, 0x1000);
 	/* Part of the range unmapped: ENOENT. */
 	assert_int_equal(ioas_copy(f->ctx, f->ioas, f->ioas, 0x13000, 0x2000,
-				   &dst, IOMMU_IOAS_MAP_READABLE), ENOENT);
+				   &dst, IOMMU_IOAS_MAP_READABLE),
+			 ENOENT);
 }
 
 static void destroy_ioas_with_mappings(void **state)
@@ -471,10 +503,11 @@ static void destroy_ioas_with_mappings(void **state)
 	uint32_t other;
 
 	assert_int_equal(ioas_alloc(f->ctx, &other), 0);
-	assert_int_equal(ioas_map(f->ctx, f->ioas, f->buf, 1 << 20, &iova,
-				  MAP_RW), 0);
+	assert_int_equal(
+		ioas_map(f->ctx, f->ioas, f->buf, 1 << 20, &iova, MAP_RW), 0);
 	assert_int_equal(ioas_copy(f->ctx, other, f->ioas, iova, 1 << 20, &iova,
-				   MAP_RW), 0);
+				   MAP_RW),
+			 0);
 	/* Areas do not hold their IOAS: destroy tears them down. */
 	assert_int_equal(object_destroy(f->ctx, f->ioas), 0);
 	assert_int_equal(object_destroy(f->ctx, other), 0);

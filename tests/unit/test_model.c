@@ -27,9 +27,9 @@ struct m_range {
 
 struct m_area {
 	uint64_t iova, last;
-	uint64_t uaddr;	/* user address of the area's first byte */
+	uint64_t uaddr; /* user address of the area's first byte */
 	int pages_id;
-	bool writable;	/* of the pages */
+	bool writable; /* of the pages */
 	int prot;
 };
 
@@ -49,7 +49,7 @@ static struct model {
 	struct m_ioas ioas[2];
 	int next_pages_id;
 	char *buf;
-	unsigned long ok[8], failed[8];	/* per operation, for the summary */
+	unsigned long ok[8], failed[8]; /* per operation, for the summary */
 	uint64_t seed;
 	unsigned int step;
 	uint64_t rng;
@@ -84,9 +84,9 @@ static void count(int op, int rc)
 #define model_check(cond)                                                   \
 	do {                                                                \
 		if (!(cond)) {                                              \
-			print_error("model mismatch: %s (seed %llu step %u)\n", \
-				    #cond, (unsigned long long)m.seed,      \
-				    m.step);                                \
+			print_error(                                        \
+				"model mismatch: %s (seed %llu step %u)\n", \
+				#cond, (unsigned long long)m.seed, m.step); \
 			fail();                                             \
 		}                                                           \
 	} while (0)
@@ -166,9 +166,9 @@ static bool m_fit(uint64_t *start, uint64_t last, uint64_t length,
 }
 
 /* Brute force: sweep the sorted union of areas and reserved ranges. */
-static bool m_first_hole_fit(const struct m_ioas *io, uint64_t lo,
-			     uint64_t hi, uint64_t length, uint64_t align,
-			     uint64_t off, uint64_t *iova)
+static bool m_first_hole_fit(const struct m_ioas *io, uint64_t lo, uint64_t hi,
+			     uint64_t length, uint64_t align, uint64_t off,
+			     uint64_t *iova)
 {
 	struct m_range used[MAX_AREAS + MAX_RANGES];
 	uint64_t cur = lo;
@@ -204,8 +204,8 @@ static bool m_first_hole_fit(const struct m_ioas *io, uint64_t lo,
 	return false;
 }
 
-static int m_alloc_iova(const struct m_ioas *io, uint64_t uptr,
-			uint64_t length, uint64_t *iova)
+static int m_alloc_iova(const struct m_ioas *io, uint64_t uptr, uint64_t length,
+			uint64_t *iova)
 {
 	struct m_range spans[MAX_RANGES];
 	uint64_t align, off = uptr % PAGE;
@@ -296,7 +296,7 @@ static int m_map_slices(struct m_ioas *io, struct m_slice *sl, int nr,
 			return EINVAL;
 	}
 	if (io->nr_areas + nr > MAX_AREAS)
-		return -1;	/* model capacity; callers avoid this */
+		return -1; /* model capacity; callers avoid this */
 	cur = *iova;
 	for (i = 0; i < nr; i++) {
 		m_insert_area(io, (struct m_area){
@@ -377,7 +377,8 @@ static int m_copy(struct m_ioas *dst, struct m_ioas *src, uint64_t src_iova,
 			.uaddr = src->areas[i].uaddr +
 				 (cur - src->areas[i].iova),
 			.length = (src->areas[i].last < last ?
-					   src->areas[i].last : last) -
+					   src->areas[i].last :
+					   last) -
 				  cur + 1,
 			.pages_id = src->areas[i].pages_id,
 			.writable = src->areas[i].writable,
@@ -677,7 +678,8 @@ static void step_copy(struct m_ioas *dst, struct m_ioas *src)
 	if (src->nr_areas && rnd_below(4)) {
 		struct m_area *a = &src->areas[rnd_below(src->nr_areas)];
 
-		src_iova = a->iova + rnd_below(2) * rnd_below(a->last - a->iova);
+		src_iova =
+			a->iova + rnd_below(2) * rnd_below(a->last - a->iova);
 		length = rnd_below(4) ? a->last - src_iova + 1 :
 					rnd_below(4 * PAGE) + 1;
 	} else {
@@ -742,7 +744,7 @@ static void step_allow(struct m_ioas *io)
 		r[i].start = s;
 		r[i].last = s + rnd_below(16) * PAGE + (rnd_below(8) ? -1 : 0);
 		if (r[i].last < r[i].start)
-			r[i].last = r[i].start;	/* empty: refused */
+			r[i].last = r[i].start; /* empty: refused */
 		mr[i] = (struct m_range){ r[i].start, r[i].last };
 	}
 	want = m_allow(io, mr, n);
@@ -868,11 +870,12 @@ static void model_random_sequences(void **state)
 			run_seed(i, steps);
 	}
 	munmap(m.buf, BUF_LEN);
-	print_message("ok/failed: map %lu/%lu copy %lu/%lu unmap %lu/%lu allow %lu/%lu reserve %lu/%lu huge %lu/%lu\n",
-		      m.ok[OP_MAP], m.failed[OP_MAP], m.ok[OP_COPY],
-		      m.failed[OP_COPY], m.ok[OP_UNMAP], m.failed[OP_UNMAP],
-		      m.ok[OP_ALLOW], m.failed[OP_ALLOW], m.ok[OP_RESERVE],
-		      m.failed[OP_RESERVE], m.ok[OP_HUGE], m.failed[OP_HUGE]);
+	print_message(
+		"ok/failed: map %lu/%lu copy %lu/%lu unmap %lu/%lu allow %lu/%lu reserve %lu/%lu huge %lu/%lu\n",
+		m.ok[OP_MAP], m.failed[OP_MAP], m.ok[OP_COPY],
+		m.failed[OP_COPY], m.ok[OP_UNMAP], m.failed[OP_UNMAP],
+		m.ok[OP_ALLOW], m.failed[OP_ALLOW], m.ok[OP_RESERVE],
+		m.failed[OP_RESERVE], m.ok[OP_HUGE], m.failed[OP_HUGE]);
 }
 
 int main(void)

@@ -142,6 +142,7 @@ static inline int ctx_teardown(void **state)
 	return 0;
 }
 
-#define ctx_test(fn) cmocka_unit_test_setup_teardown(fn, ctx_setup, ctx_teardown)
+#define ctx_test(fn) \
+	cmocka_unit_test_setup_teardown(fn, ctx_setup, ctx_teardown)
 
 #endif /* TEST_UTIL_H */
