@@ -6,7 +6,7 @@
  * placement written from the kernel's rules) — the result, the output
  * fields and then the whole state.
  *
- * UIOMMUFD_MODEL_SEEDS=N runs N seeds (default 24), UIOMMUFD_MODEL_STEPS
+ * UIOMMUFD_MODEL_SEEDS=N runs N seeds (default 100), UIOMMUFD_MODEL_STEPS
  * the steps per seed (default 1500), UIOMMUFD_MODEL_SEED=S one given seed.
  * A failure prints the seed and the step.
  */
@@ -858,7 +858,7 @@ static unsigned long env_ul(const char *name, unsigned long def)
 static void model_random_sequences(void **state)
 {
 	unsigned long steps = env_ul("UIOMMUFD_MODEL_STEPS", 1500);
-	unsigned long seeds = env_ul("UIOMMUFD_MODEL_SEEDS", 24);
+	unsigned long seeds = env_ul("UIOMMUFD_MODEL_SEEDS", 100);
 	unsigned long i;
 
 	(void)state;
