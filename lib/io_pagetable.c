@@ -328,7 +328,7 @@ int iopt_map_user_pages(struct uiommufd_ctx *ictx, struct io_pagetable *iopt,
 			      iommu_prot & IOMMUFD_PROT_WRITE, &elm.pages);
 	if (rc)
 		return rc;
-	if (ictx->account_mode == IOPT_PAGES_ACCOUNT_MM &&
+	if (atomic_load(&ictx->account_mode) == IOPT_PAGES_ACCOUNT_MM &&
 	    elm.pages->account_mode == IOPT_PAGES_ACCOUNT_USER)
 		elm.pages->account_mode = IOPT_PAGES_ACCOUNT_MM;
 	elm.start_byte = uptr - elm.pages->uptr;

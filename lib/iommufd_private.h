@@ -139,7 +139,7 @@ struct uiommufd_ctx {
 	uint32_t capacity;
 	uint32_t next_id;
 	uint32_t nr_objects;
-	uint8_t account_mode;
+	atomic_uchar account_mode;
 	struct iommufd_umem *umem;
 };
 

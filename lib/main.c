@@ -308,7 +308,8 @@ int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 	if (cmd->object_id)
 		return -EOPNOTSUPP;
 	if (cmd->op == IOMMU_OPTION_OP_GET) {
-		cmd->val64 = ictx->account_mode == IOPT_PAGES_ACCOUNT_MM;
+		cmd->val64 = atomic_load(&ictx->account_mode) ==
+			     IOPT_PAGES_ACCOUNT_MM;
 		return 0;
 	}
 	if (cmd->op != IOMMU_OPTION_OP_SET)
@@ -321,9 +322,9 @@ int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 	if (ictx->nr_objects)
 		rc = -EBUSY;
 	else if (cmd->val64 == 0)
-		ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+		atomic_store(&ictx->account_mode, IOPT_PAGES_ACCOUNT_USER);
 	else if (cmd->val64 == 1)
-		ictx->account_mode = IOPT_PAGES_ACCOUNT_MM;
+		atomic_store(&ictx->account_mode, IOPT_PAGES_ACCOUNT_MM);
 	else
 		rc = -EINVAL;
 	pthread_mutex_unlock(&ictx->objects_lock);

@@ -55,15 +55,15 @@ static bool counters_moved(const struct counters *base, long user, long mm,
 	       now.pinned - base->pinned == (unsigned long)pinned;
 }
 
-#define assert_moved(base, d_user, d_mm, d_pinned)                        \
-	do {                                                              \
-		struct counters now_ = counters_now();                    \
-		assert_int_equal(now_.user_locked - (base)->user_locked,  \
-				 (unsigned long)(d_user));                \
-		assert_int_equal(now_.mm_locked - (base)->mm_locked,      \
-				 (unsigned long)(d_mm));                  \
-		assert_int_equal(now_.pinned - (base)->pinned,            \
-				 (unsigned long)(d_pinned));              \
+#define assert_moved(base, d_user, d_mm, d_pinned)                       \
+	do {                                                             \
+		struct counters now_ = counters_now();                   \
+		assert_int_equal(now_.user_locked - (base)->user_locked, \
+				 (unsigned long)(d_user));               \
+		assert_int_equal(now_.mm_locked - (base)->mm_locked,     \
+				 (unsigned long)(d_mm));                 \
+		assert_int_equal(now_.pinned - (base)->pinned,           \
+				 (unsigned long)(d_pinned));             \
 	} while (0)
 
 static struct itree_node holder(uint64_t start, uint64_t last)
@@ -76,13 +76,13 @@ static struct itree_node holder(uint64_t start, uint64_t last)
  * iopt_alloc_pages() chose (-1 keeps it), as iopt_map_user_pages() does
  * for a context in MM mode.
  */
-static struct iopt_pages *new_pages(const void *va, uint64_t len,
-				    bool writable, int mode)
+static struct iopt_pages *new_pages(const void *va, uint64_t len, bool writable,
+				    int mode)
 {
 	struct iopt_pages *pages = NULL;
 
-	if (iopt_alloc_pages(iommufd_umem_self(), (uintptr_t)va, len,
-			     writable, &pages))
+	if (iopt_alloc_pages(iommufd_umem_self(), (uintptr_t)va, len, writable,
+			     &pages))
 		return NULL;
 	if (mode >= 0)
 		pages->account_mode = mode;
@@ -149,13 +149,13 @@ static bool set_memlock_pages(uint64_t npages)
  * the child's copy of the runner. They print and exit non-zero instead.
  */
 #define CHILD_SKIP 77
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond)) {                                             \
 			fprintf(stderr, "%s:%d: child check failed: %s\n", \
-				__FILE__, __LINE__, #cond);             \
-			return 1;                                       \
-		}                                                       \
+				__FILE__, __LINE__, #cond);                \
+			return 1;                                          \
+		}                                                          \
 	} while (0)
 
 static void run_in_child(int (*fn)(void))
@@ -190,18 +190,22 @@ static void alloc_argument_errors(void **state)
 	assert_int_equal(iopt_alloc_pages(umem, 0, SIZE_MAX, true, &pages),
 			 -EINVAL);
 	assert_int_equal(iopt_alloc_pages(umem, 0, SIZE_MAX - PAGE + 1, true,
-					  &pages), -EINVAL);
+					  &pages),
+			 -EINVAL);
 	/* uptr + length wraps. */
 	assert_int_equal(iopt_alloc_pages(umem, UINT64_MAX - 100, PAGE, true,
-					  &pages), -EOVERFLOW);
+					  &pages),
+			 -EOVERFLOW);
 	assert_int_equal(iopt_alloc_pages(umem, UINT64_MAX - PAGE + 1, PAGE,
-					  true, &pages), -EOVERFLOW);
+					  true, &pages),
+			 -EOVERFLOW);
 	/* A failed call leaves the result alone. */
 	assert_ptr_equal(pages, &sentinel);
 
 	/* Up to the last page but one is fine: no pinning, no check. */
 	assert_int_equal(iopt_alloc_pages(umem, UINT64_MAX - 2 * PAGE + 1, PAGE,
-					  false, &pages), 0);
+					  false, &pages),
+			 0);
 	assert_int_equal(pages->uptr, UINT64_MAX - 2 * PAGE + 1);
 	assert_int_equal(pages->npages, 1);
 	iopt_put_pages(pages);
@@ -212,8 +216,8 @@ static void alloc_rounds_to_pages(void **state)
 	static const struct {
 		uint64_t offset, length, npages;
 	} cases[] = {
-		{ 100, PAGE, 2 },	/* straddles a page boundary */
-		{ 100, PAGE - 100, 1 },	/* ends exactly at the boundary */
+		{ 100, PAGE, 2 }, /* straddles a page boundary */
+		{ 100, PAGE - 100, 1 }, /* ends exactly at the boundary */
 		{ 0, 1, 1 },
 		{ PAGE - 1, 2, 2 },
 		{ 0, 3 * PAGE, 3 },
@@ -278,8 +282,9 @@ static void pin_faults_pages_in(void **state)
 	assert_int_equal(resident(buf + 6 * PAGE, 2), 0);
 	assert_int_equal(pages->npinned, 4);
 	assert_int_equal(pages->pin_itree.count, 1);
-	assert_moved(&base, pages->account_mode == IOPT_PAGES_ACCOUNT_USER ?
-			     4 : 0, 0, 4);
+	assert_moved(&base,
+		     pages->account_mode == IOPT_PAGES_ACCOUNT_USER ? 4 : 0, 0,
+		     4);
 
 	iopt_pages_unpin(pages, &pin);
 	assert_int_equal(pages->npinned, 0);
@@ -301,6 +306,7 @@ static void pin_unaligned_range(void **state)
 	assert_non_null(pages);
 	assert_ptr_equal((void *)(uintptr_t)pages->uptr, buf + PAGE);
 	assert_int_equal(pages->npages, 2);
+	assert_int_equal(resident(buf, 4), 0);
 	assert_int_equal(iopt_pages_pin(pages, &pin), 0);
 	assert_int_equal(resident(buf, 1), 0);
 	assert_int_equal(resident(buf + PAGE, 2), 2);
@@ -313,8 +319,8 @@ static void pin_unaligned_range(void **state)
 static void pin_index_range_checked(void **state)
 {
 	char *buf = test_buffer(4 * PAGE, PROT_READ | PROT_WRITE);
-	struct iopt_pages *pages = new_pages(buf, 4 * PAGE, true,
-					     IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *pages =
+		new_pages(buf, 4 * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
 	struct itree_node past = holder(0, 4);
 	struct itree_node beyond = holder(4, 4);
 	struct itree_node far = holder(1000, 2000);
@@ -343,8 +349,8 @@ static void pin_index_range_checked(void **state)
 static void pin_over_hole_is_efault(void **state)
 {
 	char *buf = test_buffer(4 * PAGE, PROT_READ | PROT_WRITE);
-	struct iopt_pages *pages = new_pages(buf, 4 * PAGE, true,
-					     IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *pages =
+		new_pages(buf, 4 * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
 	struct itree_node all = holder(0, 3);
 	struct itree_node head = holder(0, 1);
 	struct itree_node across = holder(1, 3);
@@ -387,12 +393,12 @@ static void pin_respects_protection(void **state)
 {
 	char *ro = fresh_buffer(2, PROT_READ);
 	char *none = test_buffer(PAGE, PROT_NONE);
-	struct iopt_pages *wr = new_pages(ro, 2 * PAGE, true,
-					  IOPT_PAGES_ACCOUNT_USER);
-	struct iopt_pages *rd = new_pages(ro, 2 * PAGE, false,
-					  IOPT_PAGES_ACCOUNT_USER);
-	struct iopt_pages *no = new_pages(none, PAGE, false,
-					  IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *wr =
+		new_pages(ro, 2 * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *rd =
+		new_pages(ro, 2 * PAGE, false, IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *no =
+		new_pages(none, PAGE, false, IOPT_PAGES_ACCOUNT_USER);
 	struct itree_node pin_wr = holder(0, 1), pin_rd = holder(0, 1);
 	struct itree_node pin_no = holder(0, 0);
 	struct counters base = counters_now();
@@ -401,6 +407,7 @@ static void pin_respects_protection(void **state)
 	assert_non_null(wr);
 	assert_non_null(rd);
 	assert_non_null(no);
+	assert_int_equal(resident(ro, 2), 0);
 	/* Writable pages need a writable mapping. */
 	assert_int_equal(iopt_pages_pin(wr, &pin_wr), -EFAULT);
 	assert_int_equal(wr->npinned, 0);
@@ -426,8 +433,8 @@ static void pin_respects_protection(void **state)
 static void overlapping_holders_charge_once(void **state)
 {
 	char *buf = test_buffer(8 * PAGE, PROT_READ | PROT_WRITE);
-	struct iopt_pages *pages = new_pages(buf, 8 * PAGE, true,
-					     IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *pages =
+		new_pages(buf, 8 * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
 	struct itree_node a = holder(0, 4), b = holder(2, 7);
 	struct itree_node a2 = holder(0, 4), inner = holder(3, 3);
 	struct counters base = counters_now();
@@ -489,8 +496,8 @@ static void modes_charge_their_counter(void **state)
 
 	(void)state;
 	for (i = 0; i != IOMMUFD_ARRAY_SIZE(cases); i++) {
-		struct iopt_pages *pages = new_pages(buf, 3 * PAGE, true,
-						     cases[i].mode);
+		struct iopt_pages *pages =
+			new_pages(buf, 3 * PAGE, true, cases[i].mode);
 		struct itree_node pin = holder(0, 2);
 		struct counters base = counters_now();
 
@@ -509,10 +516,10 @@ static void modes_charge_their_counter(void **state)
 static void separate_pages_charge_separately(void **state)
 {
 	char *buf = test_buffer(2 * PAGE, PROT_READ | PROT_WRITE);
-	struct iopt_pages *p1 = new_pages(buf, 2 * PAGE, true,
-					  IOPT_PAGES_ACCOUNT_USER);
-	struct iopt_pages *p2 = new_pages(buf, 2 * PAGE, true,
-					  IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *p1 =
+		new_pages(buf, 2 * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *p2 =
+		new_pages(buf, 2 * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
 	struct itree_node a = holder(0, 1), b = holder(0, 1);
 	struct counters base = counters_now();
 
@@ -534,8 +541,8 @@ static void separate_pages_charge_separately(void **state)
 static void injected_failures_charge_nothing(void **state)
 {
 	char *buf = test_buffer(4 * PAGE, PROT_READ | PROT_WRITE);
-	struct iopt_pages *pages = new_pages(buf, 4 * PAGE, true,
-					     IOPT_PAGES_ACCOUNT_USER);
+	struct iopt_pages *pages =
+		new_pages(buf, 4 * PAGE, true, IOPT_PAGES_ACCOUNT_USER);
 	struct itree_node head = holder(0, 1), all = holder(0, 3);
 	struct itree_node inner = holder(1, 1);
 	struct counters base = counters_now();
@@ -636,7 +643,7 @@ static int mapped_account_mode(struct uiommufd_ctx *ctx, bool mm_mode)
 		return -1;
 	node = itree_iter_first(&ioas->iopt.area_itree, 0x10000, 0x10000);
 	mode = node ? container_of(node, struct iopt_area, node)
-			      ->pages->account_mode :
+			       ->pages->account_mode :
 		      -1;
 	iommufd_put_object(&ioas->obj);
 	if (object_destroy(ctx, id))
@@ -849,6 +856,64 @@ static int child_limit_with_cap(void)
 	return 0;
 }
 
+/* ---- documented differences from the kernel ------------------------ */
+
+/*
+ * README: pinned pages do not outlive munmap. The kernel would keep them;
+ * here the pin is bookkeeping over memory the process still owns.
+ */
+static void pinned_pages_do_not_outlive_munmap(void **state)
+{
+	char *buf = fresh_buffer(4, PROT_READ | PROT_WRITE);
+	struct itree_node pin = holder(0, 3);
+	struct iopt_pages *pages = new_pages(buf, 4 * PAGE, true, -1);
+	uint8_t byte;
+
+	(void)state;
+	assert_non_null(pages);
+	assert_int_equal(iopt_pages_pin(pages, &pin), 0);
+	assert_int_equal(pages->npinned, 4);
+	assert_int_equal(munmap(buf, 4 * PAGE), 0);
+	/* Still counted as pinned, but the memory is gone. */
+	assert_int_equal(pages->npinned, 4);
+	assert_int_equal(iommufd_copy_from_user(iommufd_umem_self(), &byte,
+						(uintptr_t)buf, 1),
+			 -EFAULT);
+	iopt_pages_unpin(pages, &pin);
+	iopt_put_pages(pages);
+}
+
+/*
+ * README: accounting is per process. The kernel adds mlock()ed memory to
+ * mm->locked_vm, so with one page locked a pin of the whole limit would
+ * fail there; here only pins are counted and it succeeds.
+ */
+static int child_mlock_is_not_counted(void)
+{
+	char *buf = limit_buffer();
+	struct itree_node pin = holder(0, LIMIT - 1);
+	struct iopt_pages *pages;
+	int rc;
+
+	CHECK(buf);
+	CHECK(drop_cap(IOMMUFD_CAP_IPC_LOCK));
+	CHECK(set_memlock_pages(LIMIT));
+	CHECK(mlock(buf + LIMIT * PAGE, PAGE) == 0);
+	pages = new_pages(buf, LIMIT * PAGE, true, IOPT_PAGES_ACCOUNT_MM);
+	CHECK(pages);
+	rc = iopt_pages_pin(pages, &pin);
+	CHECK(rc == 0);
+	iopt_pages_unpin(pages, &pin);
+	iopt_put_pages(pages);
+	return 0;
+}
+
+static void accounting_is_per_process(void **state)
+{
+	(void)state;
+	run_in_child(child_mlock_is_not_counted);
+}
+
 static void cap_ipc_lock_bypasses_limit(void **state)
 {
 	(void)state;
@@ -873,6 +938,8 @@ int main(void)
 		cmocka_unit_test(alloc_mode_with_cap_ipc_lock),
 		cmocka_unit_test(alloc_mode_without_cap_ipc_lock),
 		cmocka_unit_test(map_chooses_account_mode),
+		cmocka_unit_test(pinned_pages_do_not_outlive_munmap),
+		cmocka_unit_test(accounting_is_per_process),
 		cmocka_unit_test(rlimit_memlock_enforced),
 		cmocka_unit_test(rlimit_counters_are_separate),
 		cmocka_unit_test(cap_ipc_lock_bypasses_limit),

@@ -107,9 +107,9 @@ static void expect_rc(struct worker *w, int line, const char *what, int rc,
 
 #define EXPECT_RC(w, rc, ...) \
 	expect_rc(w, __LINE__, #rc, rc, (const int[]){ __VA_ARGS__, -1 })
-#define EXPECT(w, cond)                                    \
-	do {                                               \
-		if (!(cond))                               \
+#define EXPECT(w, cond)                                     \
+	do {                                                \
+		if (!(cond))                                \
 			worker_fail(w, __LINE__, #cond, 0); \
 	} while (0)
 
@@ -220,8 +220,9 @@ static void op_query(struct worker *w)
 	default: {
 		unsigned int set = rnd(w, 2);
 
-		EXPECT_RC(w, allow_iovas(sh->ctx, sh->a, a_allowed[set],
-					 set + 1), 0);
+		EXPECT_RC(w,
+			  allow_iovas(sh->ctx, sh->a, a_allowed[set], set + 1),
+			  0);
 		break;
 	}
 	}
@@ -254,8 +255,8 @@ static void op_own_unmap(struct worker *w)
 {
 	unsigned int slot = rnd(w, NSLOTS);
 	uint64_t unmapped;
-	int rc = ioas_unmap(w->sh->ctx, w->sh->a, slot_iova(w, slot),
-			    SLOT_SIZE, &unmapped);
+	int rc = ioas_unmap(w->sh->ctx, w->sh->a, slot_iova(w, slot), SLOT_SIZE,
+			    &unmapped);
 
 	if (w->slot_len[slot]) {
 		EXPECT_RC(w, rc, 0);
@@ -298,8 +299,10 @@ static void auto_forget(struct worker *w, unsigned int i)
 {
 	uint64_t unmapped;
 
-	EXPECT_RC(w, ioas_unmap(w->sh->ctx, w->sh->a, w->autos[i].iova,
-				w->autos[i].len, &unmapped), 0);
+	EXPECT_RC(w,
+		  ioas_unmap(w->sh->ctx, w->sh->a, w->autos[i].iova,
+			     w->autos[i].len, &unmapped),
+		  0);
 	EXPECT(w, unmapped == w->autos[i].len);
 	w->autos[i] = w->autos[--w->nautos];
 }
@@ -351,8 +354,10 @@ static void op_shared_b(struct worker *w)
 	switch (rnd(w, 4)) {
 	case 0:
 		/* Neighbours overlap: whoever comes second gets EEXIST. */
-		EXPECT_RC(w, ioas_map_fixed(sh->ctx, sh->b, user_va(w, len),
-					    len, iova), 0, EEXIST);
+		EXPECT_RC(w,
+			  ioas_map_fixed(sh->ctx, sh->b, user_va(w, len), len,
+					 iova),
+			  0, EEXIST);
 		break;
 	case 1:
 		rc = ioas_unmap(sh->ctx, sh->b, iova, 2 * len, &unmapped);
@@ -364,8 +369,10 @@ static void op_shared_b(struct worker *w)
 		break;
 	case 2:
 		iova = 0;
-		EXPECT_RC(w, ioas_map(sh->ctx, sh->b, user_va(w, len), len,
-				      &iova, MAP_RW), 0);
+		EXPECT_RC(w,
+			  ioas_map(sh->ctx, sh->b, user_va(w, len), len, &iova,
+				   MAP_RW),
+			  0);
 		EXPECT(w, iova >= PAGE && iova < SHARED_WINDOW);
 		break;
 	default:
@@ -393,8 +400,8 @@ static void op_copy_between(struct worker *w)
 			       &iova, MAP_RW);
 		EXPECT_RC(w, rc, w->slot_len[slot] ? 0 : ENOENT);
 	} else {
-		uint64_t src = SHARED_WINDOW + rnd(w, SHARED_SLOTS) *
-						       SHARED_SLOT;
+		uint64_t src =
+			SHARED_WINDOW + rnd(w, SHARED_SLOTS) * SHARED_SLOT;
 		uint64_t len = (1 + rnd(w, 4)) * PAGE;
 
 		/* The source may be partly there or being torn down. */
@@ -482,8 +489,7 @@ static void op_churn_use(struct worker *w)
 	switch (rnd(w, 9)) {
 	case 0:
 		/* ENOSPC: its allowed IOVA may be small and full. */
-		rc = ioas_map(sh->ctx, id, user_va(w, len), len, &iova,
-			      MAP_RW);
+		rc = ioas_map(sh->ctx, id, user_va(w, len), len, &iova, MAP_RW);
 		EXPECT_RC(w, rc, 0, ENOENT, ENOSPC);
 		break;
 	case 1:
@@ -540,11 +546,10 @@ static void op_churn_use(struct worker *w)
 static void *shared_worker(void *arg)
 {
 	static void (*const ops[])(struct worker *) = {
-		op_query,	  op_own_map,	    op_own_map,
-		op_own_unmap,	  op_own_copy,	    op_auto_map,
-		op_auto_unmap,	  op_shared_b,	    op_shared_b,
-		op_copy_between,  op_churn_alloc,   op_churn_destroy,
-		op_churn_use,	  op_churn_use,	    op_churn_use,
+		op_query,     op_own_map,      op_own_map,     op_own_unmap,
+		op_own_copy,  op_auto_map,     op_auto_unmap,  op_shared_b,
+		op_shared_b,  op_copy_between, op_churn_alloc, op_churn_destroy,
+		op_churn_use, op_churn_use,    op_churn_use,
 	};
 	struct worker *w = arg;
 	unsigned long i;
@@ -557,8 +562,7 @@ static void *shared_worker(void *arg)
 
 /* ---- checks after the join ------------------------------------------ */
 
-static void start_workers(struct shared *sh, struct worker *w,
-			  unsigned int n)
+static void start_workers(struct shared *sh, struct worker *w, unsigned int n)
 {
 	unsigned int i;
 
@@ -569,7 +573,8 @@ static void start_workers(struct shared *sh, struct worker *w,
 			.rng = 0x9e3779b97f4a7c15ULL * (i + 1),
 		};
 		assert_int_equal(pthread_create(&w[i].thread, NULL,
-						shared_worker, &w[i]), 0);
+						shared_worker, &w[i]),
+				 0);
 	}
 }
 
@@ -581,8 +586,8 @@ static void join_workers(struct worker *w, unsigned int n)
 	for (i = 0; i != n; i++) {
 		assert_int_equal(pthread_join(w[i].thread, NULL), 0);
 		if (w[i].failures)
-			print_error("%lu failures, first: %s\n",
-				    w[i].failures, w[i].first_failure);
+			print_error("%lu failures, first: %s\n", w[i].failures,
+				    w[i].first_failure);
 		failures += w[i].failures;
 	}
 	assert_int_equal(failures, 0);
@@ -604,17 +609,18 @@ static void check_bookkeeping(struct shared *sh, struct worker *w,
 				continue;
 			assert_int_equal(ioas_unmap(sh->ctx, sh->a,
 						    slot_iova(&w[i], s),
-						    SLOT_SIZE, &unmapped), 0);
+						    SLOT_SIZE, &unmapped),
+					 0);
 			assert_int_equal(unmapped, w[i].slot_len[s]);
 		}
-		assert_int_equal(ioas_unmap(sh->ctx, sh->a,
-					    OWN_WINDOW(i), WINDOW_SIZE, NULL),
+		assert_int_equal(ioas_unmap(sh->ctx, sh->a, OWN_WINDOW(i),
+					    WINDOW_SIZE, NULL),
 				 ENOENT);
 		for (s = 0; s != w[i].nautos; s++) {
-			assert_int_equal(ioas_unmap(sh->ctx, sh->a,
-						    w[i].autos[s].iova,
-						    w[i].autos[s].len,
-						    &unmapped), 0);
+			assert_int_equal(
+				ioas_unmap(sh->ctx, sh->a, w[i].autos[s].iova,
+					   w[i].autos[s].len, &unmapped),
+				0);
 			assert_int_equal(unmapped, w[i].autos[s].len);
 		}
 	}
@@ -644,16 +650,17 @@ static void check_live_ioas(struct shared *sh)
 
 		if (rc == ENOENT) {
 			assert_int_equal(ioas_unmap(sh->ctx, id, 0, UINT64_MAX,
-						    NULL), ENOENT);
+						    NULL),
+					 ENOENT);
 			continue;
 		}
 		/* No array for the one range: EMSGSIZE means alive. */
 		assert_int_equal(rc, EMSGSIZE);
 		alive++;
-		assert_int_equal(ioas_unmap(sh->ctx, id, 0, UINT64_MAX,
-					    &unmapped), 0);
-		assert_int_equal(ioas_unmap(sh->ctx, id, 0, UINT64_MAX,
-					    &unmapped), 0);
+		assert_int_equal(
+			ioas_unmap(sh->ctx, id, 0, UINT64_MAX, &unmapped), 0);
+		assert_int_equal(
+			ioas_unmap(sh->ctx, id, 0, UINT64_MAX, &unmapped), 0);
 		assert_int_equal(unmapped, 0);
 	}
 	assert_int_equal(alive, 2 + atomic_load(&sh->allocs) -
@@ -720,7 +727,7 @@ struct private_worker {
 	pthread_barrier_t *start;
 	unsigned long iters;
 	char *buf;
-	struct worker w;	/* for the failure reporting only */
+	struct worker w; /* for the failure reporting only */
 };
 
 /*
@@ -802,8 +809,8 @@ static void contexts_come_and_go(void **state)
 
 	(void)state;
 	shared_setup(&sh, ITERS / 2, &start);
-	assert_int_equal(pthread_barrier_init(&start, NULL,
-					      NPRIVATE + NSHARED), 0);
+	assert_int_equal(pthread_barrier_init(&start, NULL, NPRIVATE + NSHARED),
+			 0);
 	for (i = 0; i != NPRIVATE; i++) {
 		p[i] = (struct private_worker){
 			.start = &start,
@@ -812,7 +819,8 @@ static void contexts_come_and_go(void **state)
 			.w = { .idx = NSHARED + i },
 		};
 		assert_int_equal(pthread_create(&p[i].thread, NULL,
-						private_worker, &p[i]), 0);
+						private_worker, &p[i]),
+				 0);
 	}
 	start_workers(&sh, w, NSHARED);
 	join_workers(w, NSHARED);
@@ -886,7 +894,8 @@ static void pins_race_on_shared_pages(void **state)
 
 	(void)state;
 	assert_int_equal(iopt_alloc_pages(umem, (uintptr_t)buf,
-					  PIN_PAGES * PAGE, true, &pages), 0);
+					  PIN_PAGES * PAGE, true, &pages),
+			 0);
 	/* Charge the user, whatever our capabilities say. */
 	pages->account_mode = IOPT_PAGES_ACCOUNT_USER;
 	assert_int_equal(pthread_barrier_init(&start, NULL, NTHREADS), 0);
@@ -894,10 +903,12 @@ static void pins_race_on_shared_pages(void **state)
 		p[i] = (struct pin_worker){
 			.start = &start,
 			.pages = pages,
-			.w = { .idx = i, .rng = 0x2545f4914f6cdd1dULL * (i + 7) },
+			.w = { .idx = i,
+			       .rng = 0x2545f4914f6cdd1dULL * (i + 7) },
 		};
 		assert_int_equal(pthread_create(&p[i].thread, NULL, pin_worker,
-						&p[i]), 0);
+						&p[i]),
+				 0);
 	}
 	for (i = 0; i != NTHREADS; i++) {
 		assert_int_equal(pthread_join(p[i].thread, NULL), 0);
