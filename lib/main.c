@@ -265,18 +265,9 @@ UIOMMUFD_EXPORT void uiommufd_close(struct uiommufd_ctx *ictx)
 		unsigned int destroyed = 0;
 		uint32_t id;
 
-		for (id = 1; id < ictx->next_id; id++) {
-			struct iommufd_object *obj = ictx->objects[id];
-			unsigned int one = 1;
-
-			if (!obj || obj == IOMMUFD_OBJ_RESERVED ||
-			    !atomic_compare_exchange_strong(&obj->users, &one,
-							    0))
-				continue;
-			objects_release_id(ictx, id);
-			iommufd_object_destroy(obj);
-			destroyed++;
-		}
+		for (id = 1; id < ictx->next_id; id++)
+			if (!iommufd_object_remove(ictx, id))
+				destroyed++;
 		if (!destroyed)
 			break;
 	}

@@ -79,7 +79,7 @@ static int iopt_pages_update_pinned(struct iopt_pages *pages, uint64_t npages,
 				    bool inc)
 {
 	struct iommufd_umem *umem = pages->umem;
-	uint64_t limit;
+	uint64_t limit = 0;
 	int rc;
 
 	if (!npages)
@@ -87,7 +87,9 @@ static int iopt_pages_update_pinned(struct iopt_pages *pages, uint64_t npages,
 	if (inc && iommufd_should_fail())
 		return -ENOMEM;
 
-	limit = umem->ops->memlock_limit(umem) >> IOMMUFD_PAGE_SHIFT;
+	/* Only a charge against a limit needs to know the limit. */
+	if (inc && pages->account_mode != IOPT_PAGES_ACCOUNT_NONE)
+		limit = umem->ops->memlock_limit(umem) >> IOMMUFD_PAGE_SHIFT;
 	switch (pages->account_mode) {
 	case IOPT_PAGES_ACCOUNT_USER:
 		if (!inc) {
