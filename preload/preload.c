@@ -1,0 +1,1168 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The preload shim: serves /dev/iommu to an unmodified, dynamically linked
+ * program by interposing the libc entry points it uses on a device node.
+ *
+ * An emulated fd is a real kernel fd on /dev/null opened with the caller's
+ * flags, so fd numbering, close-on-exec, poll and F_GETFL behave as for the
+ * real node. A table indexed by fd number maps it to a shim_file, which
+ * stands for the open file description: dup'ed fds point at the same
+ * shim_file and the context is released when its last reference goes, as
+ * with a struct file. Every ioctl on an emulated fd holds a reference for
+ * its duration, so a concurrent close() cannot free the context under it.
+ *
+ * Locks, outermost first:
+ *   call_lock (rwlock)  held shared by every call into the library and
+ *                       exclusively across fork(), so that the child's copy
+ *                       of the library state is never caught mid-update.
+ *   table_lock (mutex)  protects table mutations together with the fd
+ *                       operation they mirror (open, dup*, close*), and
+ *                       taking a reference from the table.
+ * Readers first check the table without a lock: a NULL entry means "not
+ * ours" and the call goes straight to libc, so programs that never open
+ * /dev/iommu pay one load per wrapped call.
+ *
+ * This file has two halves: static helpers, then the exported wrappers.
+ * Helpers never call a wrapped name: they go through real_*() so they
+ * cannot recurse into the shim.
+ */
+/*
+ * Every wrapper must define the symbol it is named after. With
+ * _FILE_OFFSET_BITS=64 (meson's default) glibc's headers redirect open,
+ * stat and friends to their *64 twins, so a definition of open() would
+ * silently define open64(). On LP64 both take the same types, so the
+ * shim is built without it and wraps both names explicitly.
+ */
+#undef _FILE_OFFSET_BITS
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <uiommufd/uiommufd.h>
+
+#include "trace.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+/* ---- the real libc functions ---------------------------------------- */
+
+/*
+ * Each real_<name> resolves libc's <name> with dlsym(RTLD_NEXT) on first
+ * use. The pointer is published atomically, so racing threads at worst
+ * both look it up. A lookup can only fail if libc lacks the symbol; then
+ * the shim cannot forward and says so rather than crashing later.
+ */
+static void *resolve_next(void *_Atomic *slot, const char *name)
+{
+	void *fn = atomic_load_explicit(slot, memory_order_acquire);
+
+	if (fn)
+		return fn;
+	fn = dlsym(RTLD_NEXT, name);
+	if (!fn) {
+		static const char msg[] =
+			"uiommufd preload: libc symbol not found\n";
+
+		syscall(SYS_write, 2, msg, sizeof(msg) - 1);
+		abort();
+	}
+	atomic_store_explicit(slot, fn, memory_order_release);
+	return fn;
+}
+
+#define REAL(name, ret, params)                                   \
+	static ret(*real_##name##_fn(void)) params                \
+	{                                                         \
+		static void *_Atomic slot;                        \
+		return (ret(*) params)resolve_next(&slot, #name); \
+	}
+
+REAL(open, int, (const char *, int, ...))
+REAL(open64, int, (const char *, int, ...))
+REAL(openat, int, (int, const char *, int, ...))
+REAL(openat64, int, (int, const char *, int, ...))
+REAL(__open_2, int, (const char *, int))
+REAL(__open64_2, int, (const char *, int))
+REAL(__openat_2, int, (int, const char *, int))
+REAL(__openat64_2, int, (int, const char *, int))
+REAL(close, int, (int))
+REAL(close_range, int, (unsigned int, unsigned int, int))
+REAL(closefrom, void, (int))
+REAL(ioctl, int, (int, unsigned long, ...))
+REAL(dup, int, (int))
+REAL(dup2, int, (int, int))
+REAL(dup3, int, (int, int, int))
+REAL(fcntl, int, (int, int, ...))
+REAL(fcntl64, int, (int, int, ...))
+REAL(stat, int, (const char *, struct stat *))
+REAL(lstat, int, (const char *, struct stat *))
+REAL(fstat, int, (int, struct stat *))
+REAL(fstatat, int, (int, const char *, struct stat *, int))
+REAL(stat64, int, (const char *, struct stat64 *))
+REAL(lstat64, int, (const char *, struct stat64 *))
+REAL(fstat64, int, (int, struct stat64 *))
+REAL(fstatat64, int, (int, const char *, struct stat64 *, int))
+REAL(__xstat, int, (int, const char *, struct stat *))
+REAL(__lxstat, int, (int, const char *, struct stat *))
+REAL(__fxstat, int, (int, int, struct stat *))
+REAL(__fxstatat, int, (int, int, const char *, struct stat *, int))
+REAL(__xstat64, int, (int, const char *, struct stat64 *))
+REAL(__lxstat64, int, (int, const char *, struct stat64 *))
+REAL(__fxstat64, int, (int, int, struct stat64 *))
+REAL(__fxstatat64, int, (int, int, const char *, struct stat64 *, int))
+REAL(statx, int, (int, const char *, int, unsigned int, struct statx *))
+REAL(access, int, (const char *, int))
+REAL(faccessat, int, (int, const char *, int, int))
+REAL(euidaccess, int, (const char *, int))
+REAL(eaccess, int, (const char *, int))
+
+#define real(name) (real_##name##_fn())
+
+/* glibc declares these only for old binaries or fortified builds. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+int __xstat(int ver, const char *path, struct stat *st);
+int __lxstat(int ver, const char *path, struct stat *st);
+int __fxstat(int ver, int fd, struct stat *st);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st,
+	       int flags);
+int __xstat64(int ver, const char *path, struct stat64 *st);
+int __lxstat64(int ver, const char *path, struct stat64 *st);
+int __fxstat64(int ver, int fd, struct stat64 *st);
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
+		 int flags);
+
+/* ---- emulated nodes ---------------------------------------------------- */
+
+/*
+ * /dev/iommu is a misc device (major 10) with a dynamic minor; the shim
+ * reports a fixed one so that stat of the path and fstat of an fd agree.
+ */
+#define SHIM_IOMMU_MAJOR 10
+#define SHIM_IOMMU_MINOR 122
+
+static bool is_iommu_name(const char *name, size_t len)
+{
+	return len == 5 && !memcmp(name, "iommu", 5);
+}
+
+/*
+ * Is the absolute @path /dev/iommu? Empty and "." components and repeated
+ * slashes are skipped, ".." goes up a level: the kernel's lookup does the
+ * same as long as nothing on the way is a symlink, which /dev is not.
+ */
+static bool is_iommu_abspath(const char *path)
+{
+	const char *comp[3];
+	size_t len[3];
+	int depth = 0;
+	const char *p = path;
+
+	while (*p) {
+		const char *start;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		start = p;
+		while (*p && *p != '/')
+			p++;
+		n = p - start;
+		if (!n || (n == 1 && start[0] == '.'))
+			continue;
+		if (n == 2 && start[0] == '.' && start[1] == '.') {
+			if (depth)
+				depth--;
+			continue;
+		}
+		if (depth == 2)
+			return false;
+		comp[depth] = start;
+		len[depth] = n;
+		depth++;
+	}
+	return depth == 2 && len[0] == 3 && !memcmp(comp[0], "dev", 3) &&
+	       is_iommu_name(comp[1], len[1]) && p[-1] != '/';
+}
+
+/* The last component of @path, to rule out most paths cheaply. */
+static bool last_component_is_iommu(const char *path)
+{
+	const char *end = path + strlen(path);
+	const char *start = end;
+
+	while (start > path && start[-1] != '/')
+		start--;
+	return is_iommu_name(start, end - start);
+}
+
+/*
+ * Does @path, looked up relative to @dirfd as openat() would, name
+ * /dev/iommu? Relative paths are resolved through the directory's name, so
+ * "iommu" from a process whose cwd is /dev counts too.
+ */
+static bool is_iommu_path(int dirfd, const char *path)
+{
+	char dir[PATH_MAX + 8], full[2 * PATH_MAX + 16];
+	ssize_t n;
+	int saved_errno;
+
+	if (!path || !last_component_is_iommu(path))
+		return false;
+	if (path[0] == '/')
+		return is_iommu_abspath(path);
+
+	saved_errno = errno;
+	if (dirfd == AT_FDCWD) {
+		n = syscall(SYS_getcwd, dir, sizeof(dir));
+		n = n > 0 ? n - 1 : -1; /* the syscall counts the NUL */
+	} else {
+		char link[64];
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		n = syscall(SYS_readlinkat, AT_FDCWD, link, dir,
+			    sizeof(dir) - 1);
+	}
+	errno = saved_errno;
+	if (n <= 0 || dir[0] != '/')
+		return false;
+	dir[n] = '\0';
+	snprintf(full, sizeof(full), "%s/%s", dir, path);
+	return is_iommu_abspath(full);
+}
+
+/* ---- the fd table ------------------------------------------------------ */
+
+struct shim_file {
+	atomic_long refs; /* one per fd, one per call in flight */
+	struct uiommufd_ctx *ctx;
+	struct shim_file *next_dropped; /* see forget_range_locked() */
+};
+
+/*
+ * Two levels so that lock-free readers never see a table move: chunks are
+ * allocated on first use and never freed.
+ */
+#define SHIM_CHUNK_SHIFT 12
+#define SHIM_CHUNK_SIZE (1U << SHIM_CHUNK_SHIFT)
+#define SHIM_NR_CHUNKS 1024 /* 4M fds */
+
+static struct shim_file *_Atomic *_Atomic shim_table[SHIM_NR_CHUNKS];
+
+/* Static initialisers: wrappers may run before the shim's constructor. */
+static pthread_rwlock_t call_lock =
+	PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_long shim_nr_contexts;
+/* Odd while a change of the table and of the fds it mirrors is under way;
+ * see ioctl(). */
+static atomic_uint table_gen;
+static bool shim_trace;
+
+static struct shim_file *_Atomic *slot_of(int fd, bool create)
+{
+	struct shim_file *_Atomic *chunk;
+	unsigned int c;
+
+	if (fd < 0 || (unsigned int)fd >= SHIM_CHUNK_SIZE * SHIM_NR_CHUNKS)
+		return NULL;
+	c = (unsigned int)fd >> SHIM_CHUNK_SHIFT;
+	chunk = atomic_load_explicit(&shim_table[c], memory_order_acquire);
+	if (!chunk && create) {
+		/* Only under table_lock, so no two threads race here. */
+		chunk = calloc(SHIM_CHUNK_SIZE, sizeof(*chunk));
+		if (!chunk)
+			return NULL;
+		atomic_store_explicit(&shim_table[c], chunk,
+				      memory_order_release);
+	}
+	return chunk ? &chunk[fd & (SHIM_CHUNK_SIZE - 1)] : NULL;
+}
+
+/* Lock-free: may @fd be emulated? False means certainly not. */
+static bool maybe_emulated(int fd)
+{
+	struct shim_file *_Atomic *slot = slot_of(fd, false);
+
+	return slot && atomic_load_explicit(slot, memory_order_relaxed);
+}
+
+static struct shim_file *table_get_locked(int fd)
+{
+	struct shim_file *_Atomic *slot = slot_of(fd, false);
+
+	return slot ? atomic_load_explicit(slot, memory_order_relaxed) : NULL;
+}
+
+/* Installs @f at @fd, returning what was there (its reference moves to the
+ * caller). */
+static int table_set_locked(int fd, struct shim_file *f, struct shim_file **old)
+{
+	struct shim_file *_Atomic *slot = slot_of(fd, true);
+
+	if (!slot)
+		return -ENOMEM;
+	*old = atomic_exchange_explicit(slot, f, memory_order_release);
+	return 0;
+}
+
+static struct shim_file *table_take_locked(int fd)
+{
+	struct shim_file *_Atomic *slot = slot_of(fd, false);
+
+	if (!slot)
+		return NULL;
+	return atomic_exchange_explicit(slot, NULL, memory_order_release);
+}
+
+static void table_change_begin(void)
+{
+	pthread_mutex_lock(&table_lock);
+	atomic_fetch_add(&table_gen, 1);
+}
+
+static void table_change_end(void)
+{
+	atomic_fetch_add(&table_gen, 1);
+	pthread_mutex_unlock(&table_lock);
+}
+
+static void call_enter(void)
+{
+	pthread_rwlock_rdlock(&call_lock);
+}
+
+static void call_exit(void)
+{
+	pthread_rwlock_unlock(&call_lock);
+}
+
+/* Drops one reference; the last one releases the context. */
+static void file_put(struct shim_file *f)
+{
+	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
+		return;
+	call_enter();
+	uiommufd_close(f->ctx);
+	call_exit();
+	free(f);
+	atomic_fetch_sub(&shim_nr_contexts, 1);
+}
+
+/* A referenced file for @fd, or NULL when @fd is not emulated. */
+static struct shim_file *file_get(int fd)
+{
+	struct shim_file *f;
+
+	pthread_mutex_lock(&table_lock);
+	f = table_get_locked(fd);
+	if (f)
+		atomic_fetch_add(&f->refs, 1);
+	pthread_mutex_unlock(&table_lock);
+	return f;
+}
+
+/* Mirrors "@newfd now refers to what @oldfd refers to" into the table.
+ * Called with table_lock held, after the kernel made the duplicate. */
+static struct shim_file *dup_locked(int oldfd, int newfd)
+{
+	struct shim_file *f = table_get_locked(oldfd), *old = NULL;
+
+	if (f)
+		atomic_fetch_add(&f->refs, 1);
+	if (table_set_locked(newfd, f, &old)) {
+		/*
+		 * No memory for a table chunk: the duplicate cannot be
+		 * emulated, so undo it rather than hand out a plain
+		 * /dev/null fd.
+		 */
+		real(close)(newfd);
+		errno = ENOMEM;
+		if (f) /* the old fd still holds it: never the last */
+			atomic_fetch_sub(&f->refs, 1);
+		return (struct shim_file *)-1;
+	}
+	return old;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+/*
+ * Opens an emulated /dev/iommu: what the kernel would refuse for a
+ * character device is refused here the same way.
+ */
+static int open_iommu(int flags)
+{
+	struct shim_file *f, *old;
+	int fd, err;
+
+	if ((flags & O_CREAT) && (flags & O_EXCL)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (flags & O_DIRECTORY) { /* O_TMPFILE includes it */
+		errno = ENOTDIR;
+		return -1;
+	}
+	flags &= O_ACCMODE | O_CLOEXEC | O_NONBLOCK | O_APPEND | O_NOCTTY |
+		 O_SYNC | O_DSYNC | O_NOATIME | O_LARGEFILE | O_PATH |
+		 O_NOFOLLOW;
+	if (flags & O_PATH) /* a handle, not an open device: no context */
+		return real(open)("/dev/null", flags);
+
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		errno = ENOMEM;
+		return -1;
+	}
+	atomic_init(&f->refs, 1);
+	call_enter();
+	f->ctx = uiommufd_open();
+	call_exit();
+	if (!f->ctx) {
+		free(f);
+		errno = ENOMEM;
+		return -1;
+	}
+	atomic_fetch_add(&shim_nr_contexts, 1);
+
+	table_change_begin();
+	fd = real(open)("/dev/null", flags);
+	if (fd < 0) {
+		err = errno;
+	} else if (table_set_locked(fd, f, &old)) {
+		real(close)(fd);
+		fd = -1;
+		err = ENOMEM;
+	}
+	table_change_end();
+	if (fd < 0) {
+		file_put(f);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		return va_arg(ap, mode_t);
+	return 0;
+}
+
+/* ---- closing ----------------------------------------------------------- */
+
+static int close_fd(int fd)
+{
+	struct shim_file *f;
+	int ret;
+
+	if (!maybe_emulated(fd))
+		return real(close)(fd);
+	/*
+	 * The entry and the fd go together under the lock: once the kernel
+	 * has freed the number another thread may open it again, and its
+	 * entry must not be the one removed here.
+	 */
+	table_change_begin();
+	f = table_take_locked(fd);
+	ret = real(close)(fd);
+	table_change_end();
+	file_put(f);
+	return ret;
+}
+
+/*
+ * Drops the entries of [first, last] after the kernel closed them. Files
+ * whose last reference went are returned as a list, to be released once
+ * table_lock is dropped (releasing takes call_lock, which nests outside).
+ */
+static struct shim_file *forget_range_locked(unsigned int first,
+					     unsigned int last)
+{
+	struct shim_file *dropped = NULL;
+	unsigned int c;
+
+	for (c = first >> SHIM_CHUNK_SHIFT; c < SHIM_NR_CHUNKS; c++) {
+		struct shim_file *_Atomic *chunk = atomic_load_explicit(
+			&shim_table[c], memory_order_relaxed);
+		unsigned int base = c << SHIM_CHUNK_SHIFT, i;
+
+		if (base > last)
+			break;
+		if (!chunk)
+			continue;
+		for (i = 0; i < SHIM_CHUNK_SIZE; i++) {
+			struct shim_file *f;
+
+			if (base + i < first || base + i > last)
+				continue;
+			f = atomic_exchange_explicit(&chunk[i], NULL,
+						     memory_order_relaxed);
+			if (f) {
+				f->next_dropped = dropped;
+				dropped = f;
+			}
+		}
+	}
+	return dropped;
+}
+
+static void put_dropped(struct shim_file *dropped)
+{
+	while (dropped) {
+		struct shim_file *next = dropped->next_dropped;
+
+		file_put(dropped);
+		dropped = next;
+	}
+}
+
+static bool any_emulated(unsigned int first, unsigned int last)
+{
+	unsigned int fd;
+
+	for (fd = first; fd <= last && fd < SHIM_CHUNK_SIZE * SHIM_NR_CHUNKS;
+	     fd++) {
+		if ((fd & (SHIM_CHUNK_SIZE - 1)) == 0 &&
+		    !atomic_load_explicit(&shim_table[fd >> SHIM_CHUNK_SHIFT],
+					  memory_order_relaxed)) {
+			fd += SHIM_CHUNK_SIZE - 1;
+			continue;
+		}
+		if (maybe_emulated((int)fd))
+			return true;
+		if (fd == UINT_MAX)
+			break;
+	}
+	return false;
+}
+
+/* ---- stat -------------------------------------------------------------- */
+
+/* What stat(2) says about /dev/iommu: a character device anyone may open,
+ * dated like /dev/null. */
+static void iommu_stat(struct stat *st)
+{
+	struct stat null;
+
+	memset(st, 0, sizeof(*st));
+	if (!syscall(SYS_newfstatat, AT_FDCWD, "/dev/null", &null, 0)) {
+		st->st_dev = null.st_dev;
+		st->st_atim = null.st_atim;
+		st->st_mtim = null.st_mtim;
+		st->st_ctim = null.st_ctim;
+	}
+	st->st_ino = ((ino_t)SHIM_IOMMU_MAJOR << 20) | SHIM_IOMMU_MINOR;
+	st->st_mode = S_IFCHR | 0666;
+	st->st_nlink = 1;
+	st->st_rdev = makedev(SHIM_IOMMU_MAJOR, SHIM_IOMMU_MINOR);
+	st->st_blksize = 4096;
+}
+
+static void iommu_stat64(struct stat64 *st64)
+{
+	struct stat st;
+
+	_Static_assert(sizeof(struct stat) == sizeof(struct stat64),
+		       "stat64 is stat on this ABI");
+	iommu_stat(&st);
+	memcpy(st64, &st, sizeof(st));
+}
+
+static void iommu_statx(struct statx *stx)
+{
+	struct stat st;
+
+	iommu_stat(&st);
+	memset(stx, 0, sizeof(*stx));
+	stx->stx_mask = STATX_BASIC_STATS;
+	stx->stx_blksize = st.st_blksize;
+	stx->stx_nlink = st.st_nlink;
+	stx->stx_mode = st.st_mode;
+	stx->stx_ino = st.st_ino;
+	stx->stx_atime.tv_sec = st.st_atim.tv_sec;
+	stx->stx_atime.tv_nsec = st.st_atim.tv_nsec;
+	stx->stx_mtime.tv_sec = st.st_mtim.tv_sec;
+	stx->stx_mtime.tv_nsec = st.st_mtim.tv_nsec;
+	stx->stx_ctime.tv_sec = st.st_ctim.tv_sec;
+	stx->stx_ctime.tv_nsec = st.st_ctim.tv_nsec;
+	stx->stx_rdev_major = major(st.st_rdev);
+	stx->stx_rdev_minor = minor(st.st_rdev);
+	stx->stx_dev_major = major(st.st_dev);
+	stx->stx_dev_minor = minor(st.st_dev);
+}
+
+/* Is (dirfd, path, flags) of an *at() call a reference to /dev/iommu,
+ * either by name or, with AT_EMPTY_PATH, through an emulated fd? */
+static bool at_is_iommu(int dirfd, const char *path, int flags)
+{
+	if ((flags & AT_EMPTY_PATH) && path && !path[0])
+		return maybe_emulated(dirfd);
+	return is_iommu_path(dirfd, path);
+}
+
+/* access(2) on a 0666 character device: read and write yes, exec no. */
+static int iommu_access(int mode)
+{
+	if (mode & ~(R_OK | W_OK | X_OK)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (mode & X_OK) {
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- ioctl ------------------------------------------------------------- */
+
+static int iommu_ioctl(struct shim_file *f, int fd, unsigned long request,
+		       void *arg)
+{
+	struct trace_call tc;
+	int ret, err;
+
+	call_enter();
+	if (shim_trace)
+		trace_begin(&tc, fd, request, arg);
+	ret = uiommufd_ioctl(f->ctx, request, arg);
+	err = errno;
+	if (shim_trace) {
+		char line[4096];
+		size_t len = trace_finish(&tc, ret, err, line, sizeof(line));
+
+		/* One write per line keeps lines whole across threads. */
+		if (syscall(SYS_write, 2, line, len) < 0)
+			(void)0;
+	}
+	call_exit();
+	errno = err;
+	return ret;
+}
+
+/*
+ * The ioctls the kernel's VFS answers itself, for any open file, before a
+ * driver sees them. The emulated fd is a real file on the same kind of
+ * node, so the kernel gives the same answers on it.
+ */
+#ifndef FS_IOC_GETFSUUID
+#define FS_IOC_GETFSUUID _IOC(_IOC_READ, 0x15, 0, 17)
+#endif
+#ifndef FS_IOC_GETFSSYSFSPATH
+#define FS_IOC_GETFSSYSFSPATH _IOC(_IOC_READ, 0x15, 1, 129)
+#endif
+
+static bool is_vfs_ioctl(unsigned int request)
+{
+	switch (request) {
+	case FIOCLEX:
+	case FIONCLEX:
+	case FIONBIO:
+	case FIOASYNC:
+	case FIOQSIZE:
+	case FIFREEZE:
+	case FITHAW:
+	case FS_IOC_FIEMAP:
+	case FIGETBSZ:
+	case FICLONE:
+	case FICLONERANGE:
+	case FIDEDUPERANGE:
+	case FS_IOC_GETFLAGS:
+	case FS_IOC_SETFLAGS:
+	case FS_IOC_FSGETXATTR:
+	case FS_IOC_FSSETXATTR:
+	case FS_IOC_GETFSUUID:
+	case FS_IOC_GETFSSYSFSPATH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- start-up, fork ---------------------------------------------------- */
+
+static void atfork_prepare(void)
+{
+	pthread_rwlock_wrlock(&call_lock);
+	pthread_mutex_lock(&table_lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&table_lock);
+	pthread_rwlock_unlock(&call_lock);
+}
+
+static void init_locks(void)
+{
+	pthread_rwlockattr_t attr;
+
+	/* fork() must not starve behind a stream of ioctls. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&call_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&table_lock, NULL);
+}
+
+/*
+ * The child is a copy: the locks were taken by a thread of the parent, so
+ * they are rebuilt rather than unlocked (a rwlock remembers its writer).
+ */
+static void atfork_child(void)
+{
+	init_locks();
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	const char *trace = getenv("UIOMMUFD_TRACE");
+
+	shim_trace = trace && trace[0] && strcmp(trace, "0") != 0;
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* ====================================================================== */
+/* Exported wrappers                                                       */
+/* ====================================================================== */
+
+/* For tests: how many contexts are open in this process. */
+SHIM_EXPORT long uiommufd_preload_nr_contexts(void)
+{
+	return atomic_load(&shim_nr_contexts);
+}
+
+SHIM_EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_iommu_path(AT_FDCWD, path))
+		return open_iommu(flags);
+	return real(open)(path, flags, mode);
+}
+
+SHIM_EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_iommu_path(AT_FDCWD, path))
+		return open_iommu(flags | O_LARGEFILE);
+	return real(open64)(path, flags, mode);
+}
+
+SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_iommu_path(dirfd, path))
+		return open_iommu(flags);
+	return real(openat)(dirfd, path, flags, mode);
+}
+
+SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (is_iommu_path(dirfd, path))
+		return open_iommu(flags | O_LARGEFILE);
+	return real(openat64)(dirfd, path, flags, mode);
+}
+
+/* The fortified entry points: the same, minus the mode. */
+SHIM_EXPORT int __open_2(const char *path, int flags)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return open_iommu(flags);
+	return real(__open_2)(path, flags);
+}
+
+SHIM_EXPORT int __open64_2(const char *path, int flags)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return open_iommu(flags | O_LARGEFILE);
+	return real(__open64_2)(path, flags);
+}
+
+SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (is_iommu_path(dirfd, path))
+		return open_iommu(flags);
+	return real(__openat_2)(dirfd, path, flags);
+}
+
+SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (is_iommu_path(dirfd, path))
+		return open_iommu(flags | O_LARGEFILE);
+	return real(__openat64_2)(dirfd, path, flags);
+}
+
+SHIM_EXPORT int close(int fd)
+{
+	return close_fd(fd);
+}
+
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	struct shim_file *dropped = NULL;
+	int ret;
+
+	/* CLOSE_RANGE_CLOEXEC only marks the fds; nothing closes. */
+	if ((flags & CLOSE_RANGE_CLOEXEC) || first > last ||
+	    !any_emulated(first, last))
+		return real(close_range)(first, last, flags);
+	table_change_begin();
+	ret = real(close_range)(first, last, flags);
+	if (!ret)
+		dropped = forget_range_locked(first, last);
+	table_change_end();
+	put_dropped(dropped);
+	return ret;
+}
+
+SHIM_EXPORT void closefrom(int lowfd)
+{
+	struct shim_file *dropped;
+
+	if (lowfd < 0 || !any_emulated((unsigned int)lowfd, UINT_MAX)) {
+		real(closefrom)(lowfd);
+		return;
+	}
+	table_change_begin();
+	real(closefrom)(lowfd);
+	dropped = forget_range_locked((unsigned int)lowfd, UINT_MAX);
+	table_change_end();
+	put_dropped(dropped);
+}
+
+SHIM_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	struct shim_file *f;
+	va_list ap;
+	void *arg;
+	int ret;
+
+	/* ioctl(2) takes at most one argument, which fits in a pointer. */
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (is_vfs_ioctl(request))
+		return real(ioctl)(fd, request, arg);
+	for (;;) {
+		unsigned int gen = atomic_load(&table_gen);
+
+		if (maybe_emulated(fd) && (f = file_get(fd)))
+			break;
+		ret = real(ioctl)(fd, request, arg);
+		/*
+		 * If the fd became or stopped being emulated while the kernel
+		 * ran the call (a dup2() onto it, say), the kernel may have
+		 * answered for the /dev/null behind an emulated fd. That
+		 * answer is ENOTTY, with no effect, so the call is redone
+		 * as if it came after the change, as the kernel could have
+		 * ordered it.
+		 */
+		if (ret != -1 || errno != ENOTTY ||
+		    (!(gen & 1) && atomic_load(&table_gen) == gen))
+			return ret;
+	}
+	ret = iommu_ioctl(f, fd, request, arg);
+	file_put(f);
+	return ret;
+}
+
+SHIM_EXPORT int dup(int oldfd)
+{
+	struct shim_file *old;
+	int fd;
+
+	if (!maybe_emulated(oldfd))
+		return real(dup)(oldfd);
+	table_change_begin();
+	fd = real(dup)(oldfd);
+	old = fd < 0 ? NULL : dup_locked(oldfd, fd);
+	table_change_end();
+	if (old == (struct shim_file *)-1)
+		return -1;
+	file_put(old);
+	return fd;
+}
+
+static int dup3_fd(int oldfd, int newfd, int flags, bool is_dup2)
+{
+	struct shim_file *old;
+	int fd;
+
+	if (!maybe_emulated(oldfd) && !maybe_emulated(newfd))
+		return is_dup2 ? real(dup2)(oldfd, newfd) :
+				 real(dup3)(oldfd, newfd, flags);
+	table_change_begin();
+	fd = is_dup2 ? real(dup2)(oldfd, newfd) :
+		       real(dup3)(oldfd, newfd, flags);
+	/* dup2(fd, fd) changes nothing. */
+	old = fd < 0 || oldfd == newfd ? NULL : dup_locked(oldfd, newfd);
+	table_change_end();
+	if (old == (struct shim_file *)-1)
+		return -1;
+	file_put(old);
+	return fd;
+}
+
+SHIM_EXPORT int dup2(int oldfd, int newfd)
+{
+	return dup3_fd(oldfd, newfd, 0, true);
+}
+
+SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	return dup3_fd(oldfd, newfd, flags, false);
+}
+
+static int fcntl_fd(int fd, int cmd, void *arg, bool is64)
+{
+	struct shim_file *old;
+	int ret;
+
+	if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !maybe_emulated(fd))
+		return is64 ? real(fcntl64)(fd, cmd, arg) :
+			      real(fcntl)(fd, cmd, arg);
+	table_change_begin();
+	ret = is64 ? real(fcntl64)(fd, cmd, arg) : real(fcntl)(fd, cmd, arg);
+	old = ret < 0 ? NULL : dup_locked(fd, ret);
+	table_change_end();
+	if (old == (struct shim_file *)-1)
+		return -1;
+	file_put(old);
+	return ret;
+}
+
+/* fcntl's third argument is an int or a pointer; both fit in a pointer. */
+SHIM_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_fd(fd, cmd, arg, false);
+}
+
+SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_fd(fd, cmd, arg, true);
+}
+
+SHIM_EXPORT int stat(const char *path, struct stat *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(stat)(path, st);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int lstat(const char *path, struct stat *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(lstat)(path, st);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int fstat(int fd, struct stat *st)
+{
+	if (!maybe_emulated(fd))
+		return real(fstat)(fd, st);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (!at_is_iommu(dirfd, path, flags))
+		return real(fstatat)(dirfd, path, st, flags);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(stat64)(path, st);
+	iommu_stat64(st);
+	return 0;
+}
+
+SHIM_EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(lstat64)(path, st);
+	iommu_stat64(st);
+	return 0;
+}
+
+SHIM_EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	if (!maybe_emulated(fd))
+		return real(fstat64)(fd, st);
+	iommu_stat64(st);
+	return 0;
+}
+
+SHIM_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
+			  int flags)
+{
+	if (!at_is_iommu(dirfd, path, flags))
+		return real(fstatat64)(dirfd, path, st, flags);
+	iommu_stat64(st);
+	return 0;
+}
+
+/* What binaries built against glibc before 2.33 call instead of stat(). */
+SHIM_EXPORT int __xstat(int ver, const char *path, struct stat *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(__xstat)(ver, path, st);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(__lxstat)(ver, path, st);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int __fxstat(int ver, int fd, struct stat *st)
+{
+	if (!maybe_emulated(fd))
+		return real(__fxstat)(ver, fd, st);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int __fxstatat(int ver, int dirfd, const char *path,
+			   struct stat *st, int flags)
+{
+	if (!at_is_iommu(dirfd, path, flags))
+		return real(__fxstatat)(ver, dirfd, path, st, flags);
+	iommu_stat(st);
+	return 0;
+}
+
+SHIM_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(__xstat64)(ver, path, st);
+	iommu_stat64(st);
+	return 0;
+}
+
+SHIM_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(__lxstat64)(ver, path, st);
+	iommu_stat64(st);
+	return 0;
+}
+
+SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
+{
+	if (!maybe_emulated(fd))
+		return real(__fxstat64)(ver, fd, st);
+	iommu_stat64(st);
+	return 0;
+}
+
+SHIM_EXPORT int __fxstatat64(int ver, int dirfd, const char *path,
+			     struct stat64 *st, int flags)
+{
+	if (!at_is_iommu(dirfd, path, flags))
+		return real(__fxstatat64)(ver, dirfd, path, st, flags);
+	iommu_stat64(st);
+	return 0;
+}
+
+SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
+		      struct statx *stx)
+{
+	if (!at_is_iommu(dirfd, path, flags))
+		return real(statx)(dirfd, path, flags, mask, stx);
+	iommu_statx(stx);
+	return 0;
+}
+
+SHIM_EXPORT int access(const char *path, int mode)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(access)(path, mode);
+	return iommu_access(mode);
+}
+
+SHIM_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	if (!at_is_iommu(dirfd, path, flags))
+		return real(faccessat)(dirfd, path, mode, flags);
+	return iommu_access(mode);
+}
+
+SHIM_EXPORT int euidaccess(const char *path, int mode)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(euidaccess)(path, mode);
+	return iommu_access(mode);
+}
+
+SHIM_EXPORT int eaccess(const char *path, int mode)
+{
+	if (!is_iommu_path(AT_FDCWD, path))
+		return real(eaccess)(path, mode);
+	return iommu_access(mode);
+}

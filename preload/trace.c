@@ -1,0 +1,1541 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Decoding of emulated ioctls into strace-style lines.
+ *
+ * Every known ioctl is one row of trace_ioctls[] (at the end of this file):
+ * its number, its name, the kind of argument it takes and, for a struct
+ * argument, a layout. A layout lists the struct's fields in order, each with
+ * its offset, width, print format and direction: input fields print from a
+ * snapshot taken before the call, output fields from the struct as it is
+ * after a successful call, after " => ". A field may carry a condition on
+ * the input struct (an op or a flag) and may be a nested struct or a pointer
+ * to an array whose first elements are decoded. Adding an ioctl is adding a
+ * layout and a row.
+ *
+ * User memory is read only with process_vm_readv() on our own pid, which
+ * fails cleanly on bad addresses instead of faulting.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "uiommufd/abi.h"
+
+#include "trace.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Longest string argument printed; longer ones end in "...". */
+#define TRACE_STR_MAX 64
+
+/*
+ * IOMMU_TEST_CMD: the selftest ioctl of a kernel built with
+ * CONFIG_IOMMUFD_TEST. It is not part of abi.h; the number, the op and flag
+ * values and struct trace_test_cmd below mirror the layout of the Linux 6.12
+ * drivers/iommu/iommufd/iommufd_test.h.
+ */
+#ifndef IOMMU_TEST_CMD
+#define IOMMU_TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
+
+#define IOMMU_TEST_OP_ADD_RESERVED 1
+#define IOMMU_TEST_OP_MOCK_DOMAIN 2
+#define IOMMU_TEST_OP_MD_CHECK_MAP 3
+#define IOMMU_TEST_OP_MD_CHECK_REFS 4
+#define IOMMU_TEST_OP_CREATE_ACCESS 5
+#define IOMMU_TEST_OP_DESTROY_ACCESS_PAGES 6
+#define IOMMU_TEST_OP_ACCESS_PAGES 7
+#define IOMMU_TEST_OP_ACCESS_RW 8
+#define IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT 9
+#define IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE 10
+#define IOMMU_TEST_OP_ACCESS_REPLACE_IOAS 11
+#define IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS 12
+#define IOMMU_TEST_OP_DIRTY 13
+#define IOMMU_TEST_OP_MD_CHECK_IOTLB 14
+#define IOMMU_TEST_OP_TRIGGER_IOPF 15
+
+#define MOCK_FLAGS_ACCESS_WRITE (1 << 0)
+#define MOCK_FLAGS_ACCESS_SYZ (1 << 16)
+#define MOCK_ACCESS_RW_WRITE (1 << 0)
+#define MOCK_ACCESS_RW_SLOW_PATH (1 << 2)
+#define MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES (1 << 0)
+#define MOCK_FLAGS_DEVICE_NO_DIRTY (1 << 0)
+#define MOCK_FLAGS_DEVICE_HUGE_IOVA (1 << 1)
+
+#define IOMMU_HW_INFO_TYPE_SELFTEST 0xfeedbeef
+#define IOMMU_HWPT_DATA_SELFTEST 0xdead
+#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST 0xdeadbeef
+#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID 0xdadbeef
+#define IOMMU_TEST_INVALIDATE_FLAG_ALL (1 << 0)
+#endif
+
+struct trace_test_cmd {
+	__u32 size;
+	__u32 op;
+	__u32 id;
+	__u32 __reserved;
+	union {
+		struct {
+			__aligned_u64 start;
+			__aligned_u64 length;
+		} add_reserved;
+		struct {
+			__u32 out_stdev_id;
+			__u32 out_hwpt_id;
+			__u32 out_idev_id;
+		} mock_domain;
+		struct {
+			__u32 out_stdev_id;
+			__u32 out_hwpt_id;
+			__u32 out_idev_id;
+			__u32 dev_flags;
+		} mock_domain_flags;
+		struct {
+			__u32 pt_id;
+		} mock_domain_replace;
+		struct {
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+		} check_map;
+		struct {
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+			__u32 refs;
+		} check_refs;
+		struct {
+			__u32 out_access_fd;
+			__u32 flags;
+		} create_access;
+		struct {
+			__u32 access_pages_id;
+		} destroy_access_pages;
+		struct {
+			__u32 flags;
+			__u32 out_access_pages_id;
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+		} access_pages;
+		struct {
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+			__u32 flags;
+		} access_rw;
+		struct {
+			__u32 limit;
+		} memory_limit;
+		struct {
+			__u32 ioas_id;
+		} access_replace_ioas;
+		struct {
+			__u32 flags;
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 page_size;
+			__aligned_u64 uptr;
+			__aligned_u64 out_nr_dirty;
+		} dirty;
+		struct {
+			__u32 id;
+			__u32 iotlb;
+		} check_iotlb;
+		struct {
+			__u32 dev_id;
+			__u32 pasid;
+			__u32 grpid;
+			__u32 perm;
+			__u64 addr;
+		} trigger_iopf;
+	};
+	__u32 last;
+};
+_Static_assert(offsetof(struct trace_test_cmd, add_reserved) == 16,
+	       "iommu_test_cmd union offset");
+_Static_assert(offsetof(struct trace_test_cmd, last) == 64,
+	       "iommu_test_cmd last offset");
+_Static_assert(sizeof(struct trace_test_cmd) == 72, "iommu_test_cmd size");
+
+/* An invalidation entry of the selftest mock driver (6.12 layout). */
+struct trace_hwpt_invalidate_selftest {
+	__u32 flags;
+	__u32 iotlb_id;
+};
+
+/* ---- description tables: types ---------------------------------------- */
+
+/* A named value: an enum value, or one bit (or mask) of a flags word. */
+struct tr_sym {
+	uint64_t val;
+	const char *name;
+};
+
+#define SYM(x)          \
+	{               \
+		(x), #x \
+	}
+#define SYM_END         \
+	{               \
+		0, NULL \
+	}
+
+enum tr_fmt {
+	T_DEC, /* unsigned decimal: ids, counts, sizes */
+	T_HEX, /* 0x...: addresses, iovas, lengths */
+	T_FLAGS, /* names joined by '|', unknown bits in hex */
+	T_ENUM, /* a name, or the number in decimal */
+	T_BYTES, /* a byte array of .width elements: [0, 0, 0] */
+	T_STRUCT, /* a nested struct: name={...} */
+	T_ARRAY, /* a u64 pointer to an array: name=[{...}, ...] */
+};
+
+enum tr_dir {
+	D_IN = 1,
+	D_OUT = 2,
+	D_INOUT = 3,
+};
+
+/* Print the field only when the input struct satisfies a condition. */
+enum tr_cond {
+	C_ALWAYS,
+	C_EQ, /* field == val */
+	C_NE, /* field != val */
+	C_SET, /* field & val */
+};
+
+struct tr_layout;
+struct tr_array;
+
+struct tr_field {
+	const char *name;
+	uint16_t off; /* from the start of the enclosing struct */
+	uint8_t width; /* bytes: 1, 2, 4 or 8; T_BYTES: element count */
+	uint8_t fmt; /* enum tr_fmt */
+	uint8_t dir; /* enum tr_dir */
+	uint8_t cond; /* enum tr_cond, tested on the top-level input struct */
+	uint8_t cond_width;
+	uint16_t cond_off;
+	uint32_t cond_val;
+	const struct tr_sym *syms; /* T_FLAGS, T_ENUM */
+	const struct tr_layout *sub; /* T_STRUCT */
+	const struct tr_array *arr; /* T_ARRAY */
+};
+
+struct tr_layout {
+	uint32_t size; /* bytes known; the caller's size may be more or less */
+	uint32_t nfields;
+	const struct tr_field *fields;
+};
+
+/* One element type of an array, chosen by a type field of the parent. */
+struct tr_elem_kind {
+	uint32_t type;
+	const struct tr_layout *layout;
+};
+
+/*
+ * The array a T_ARRAY field points to. The element count, and optionally the
+ * element stride and type, are u32 fields of the same struct. Arrays are
+ * decoded only in top-level structs; input arrays are read before the call.
+ */
+struct tr_array {
+	uint16_t count_off;
+	int16_t stride_off; /* -1: the element layout's size */
+	int16_t type_off; /* -1: kinds[0] */
+	uint16_t nkinds;
+	const struct tr_elem_kind *kinds;
+};
+
+enum tr_arg {
+	A_NONE, /* no argument: ioctl(3, VFIO_GET_API_VERSION) */
+	A_INT, /* an integer, by name from .syms if known */
+	A_INTPTR, /* a pointer to an int: [5] */
+	A_STRING, /* a pointer to a NUL-terminated string */
+	A_STRUCT, /* a pointer to a struct described by .layout */
+};
+
+struct tr_ioctl {
+	uint32_t request;
+	uint8_t arg; /* enum tr_arg */
+	/* Also print the output (without arrays) on failure with this errno. */
+	int out_errno;
+	const char *name;
+	const struct tr_layout *layout;
+	const struct tr_sym *syms;
+};
+
+/* A scalar field of struct st. */
+#define F(st, f, fmt_, dir_, ...)                                    \
+	{                                                            \
+		.name = #f, .off = offsetof(struct st, f),           \
+		.width = sizeof(((struct st *)0)->f), .fmt = (fmt_), \
+		.dir = (dir_), ##__VA_ARGS__                         \
+	}
+/* A scalar field f of the union member m of struct st, relative to m. */
+#define FM(st, m, f, fmt_, dir_, ...)                                     \
+	{                                                                 \
+		.name = #f,                                               \
+		.off = offsetof(struct st, m.f) - offsetof(struct st, m), \
+		.width = sizeof(((struct st *)0)->m.f), .fmt = (fmt_),    \
+		.dir = (dir_), ##__VA_ARGS__                              \
+	}
+/* A nested struct at field f of struct st, described by layout sub_. */
+#define FS(st, f, sub_, ...)                                                \
+	{                                                                   \
+		.name = #f, .off = offsetof(struct st, f), .fmt = T_STRUCT, \
+		.dir = D_INOUT, .sub = &(sub_), ##__VA_ARGS__               \
+	}
+/* Conditions, on field f of the top-level struct st. */
+#define COND(c, st, f, v)                                \
+	.cond = (c), .cond_off = offsetof(struct st, f), \
+	.cond_width = sizeof(((struct st *)0)->f), .cond_val = (v)
+#define IF_EQ(st, f, v) COND(C_EQ, st, f, v)
+#define IF_NE(st, f, v) COND(C_NE, st, f, v)
+#define IF_SET(st, f, v) COND(C_SET, st, f, v)
+
+#define LAYOUT(n, sz)                                \
+	static const struct tr_layout n##_layout = { \
+		.size = (sz),                        \
+		.nfields = ARRAY_SIZE(n##_fields),   \
+		.fields = n##_fields,                \
+	}
+
+/* ---- symbols ------------------------------------------------------------ */
+
+static const struct tr_sym ioas_map_flags[] = {
+	SYM(IOMMU_IOAS_MAP_FIXED_IOVA),
+	SYM(IOMMU_IOAS_MAP_WRITEABLE),
+	SYM(IOMMU_IOAS_MAP_READABLE),
+	SYM_END,
+};
+
+static const struct tr_sym option_ids[] = {
+	SYM(IOMMU_OPTION_RLIMIT_MODE),
+	SYM(IOMMU_OPTION_HUGE_PAGES),
+	SYM_END,
+};
+
+static const struct tr_sym option_ops[] = {
+	SYM(IOMMU_OPTION_OP_SET),
+	SYM(IOMMU_OPTION_OP_GET),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_ioas_ops[] = {
+	SYM(IOMMU_VFIO_IOAS_GET),
+	SYM(IOMMU_VFIO_IOAS_SET),
+	SYM(IOMMU_VFIO_IOAS_CLEAR),
+	SYM_END,
+};
+
+static const struct tr_sym hwpt_alloc_flags[] = {
+	SYM(IOMMU_HWPT_ALLOC_NEST_PARENT),
+	SYM(IOMMU_HWPT_ALLOC_DIRTY_TRACKING),
+	SYM(IOMMU_HWPT_FAULT_ID_VALID),
+	SYM_END,
+};
+
+static const struct tr_sym hwpt_data_types[] = {
+	SYM(IOMMU_HWPT_DATA_NONE),
+	SYM(IOMMU_HWPT_DATA_VTD_S1),
+	SYM(IOMMU_HWPT_DATA_SELFTEST),
+	SYM_END,
+};
+
+static const struct tr_sym hw_info_types[] = {
+	SYM(IOMMU_HW_INFO_TYPE_NONE),
+	SYM(IOMMU_HW_INFO_TYPE_INTEL_VTD),
+	SYM(IOMMU_HW_INFO_TYPE_SELFTEST),
+	SYM_END,
+};
+
+static const struct tr_sym hw_caps[] = {
+	SYM(IOMMU_HW_CAP_DIRTY_TRACKING),
+	SYM(IOMMU_HW_CAP_PCI_PASID_EXEC),
+	SYM(IOMMU_HW_CAP_PCI_PASID_PRIV),
+	SYM_END,
+};
+
+static const struct tr_sym set_dirty_tracking_flags[] = {
+	SYM(IOMMU_HWPT_DIRTY_TRACKING_ENABLE),
+	SYM_END,
+};
+
+static const struct tr_sym get_dirty_bitmap_flags[] = {
+	SYM(IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR),
+	SYM_END,
+};
+
+static const struct tr_sym invalidate_data_types[] = {
+	SYM(IOMMU_HWPT_INVALIDATE_DATA_VTD_S1),
+	SYM(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST),
+	SYM(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID),
+	SYM_END,
+};
+
+static const struct tr_sym vtd_invalidate_flags[] = {
+	SYM(IOMMU_VTD_INV_FLAGS_LEAF),
+	SYM_END,
+};
+
+static const struct tr_sym selftest_invalidate_flags[] = {
+	SYM(IOMMU_TEST_INVALIDATE_FLAG_ALL),
+	SYM_END,
+};
+
+static const struct tr_sym pgfault_perms[] = {
+	SYM(IOMMU_PGFAULT_PERM_READ),
+	SYM(IOMMU_PGFAULT_PERM_WRITE),
+	SYM(IOMMU_PGFAULT_PERM_EXEC),
+	SYM(IOMMU_PGFAULT_PERM_PRIV),
+	SYM_END,
+};
+
+static const struct tr_sym test_ops[] = {
+	SYM(IOMMU_TEST_OP_ADD_RESERVED),
+	SYM(IOMMU_TEST_OP_MOCK_DOMAIN),
+	SYM(IOMMU_TEST_OP_MD_CHECK_MAP),
+	SYM(IOMMU_TEST_OP_MD_CHECK_REFS),
+	SYM(IOMMU_TEST_OP_CREATE_ACCESS),
+	SYM(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES),
+	SYM(IOMMU_TEST_OP_ACCESS_PAGES),
+	SYM(IOMMU_TEST_OP_ACCESS_RW),
+	SYM(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT),
+	SYM(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE),
+	SYM(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS),
+	SYM(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS),
+	SYM(IOMMU_TEST_OP_DIRTY),
+	SYM(IOMMU_TEST_OP_MD_CHECK_IOTLB),
+	SYM(IOMMU_TEST_OP_TRIGGER_IOPF),
+	SYM_END,
+};
+
+static const struct tr_sym mock_device_flags[] = {
+	SYM(MOCK_FLAGS_DEVICE_NO_DIRTY),
+	SYM(MOCK_FLAGS_DEVICE_HUGE_IOVA),
+	SYM_END,
+};
+
+static const struct tr_sym mock_create_access_flags[] = {
+	SYM(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES),
+	SYM_END,
+};
+
+static const struct tr_sym mock_access_pages_flags[] = {
+	SYM(MOCK_FLAGS_ACCESS_WRITE),
+	SYM(MOCK_FLAGS_ACCESS_SYZ),
+	SYM_END,
+};
+
+static const struct tr_sym mock_access_rw_flags[] = {
+	SYM(MOCK_ACCESS_RW_WRITE),
+	SYM(MOCK_ACCESS_RW_SLOW_PATH),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_extensions[] = {
+	SYM(VFIO_TYPE1_IOMMU),
+	SYM(VFIO_SPAPR_TCE_IOMMU),
+	SYM(VFIO_TYPE1v2_IOMMU),
+	SYM(VFIO_DMA_CC_IOMMU),
+	SYM(VFIO_EEH),
+	SYM(VFIO_TYPE1_NESTING_IOMMU),
+	SYM(VFIO_SPAPR_TCE_v2_IOMMU),
+	SYM(VFIO_NOIOMMU_IOMMU),
+	SYM(VFIO_UNMAP_ALL),
+	SYM(VFIO_UPDATE_VADDR),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_group_flags[] = {
+	SYM(VFIO_GROUP_FLAGS_VIABLE),
+	SYM(VFIO_GROUP_FLAGS_CONTAINER_SET),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_info_flags[] = {
+	SYM(VFIO_IOMMU_INFO_PGSIZES),
+	SYM(VFIO_IOMMU_INFO_CAPS),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_dma_map_flags[] = {
+	SYM(VFIO_DMA_MAP_FLAG_READ),
+	SYM(VFIO_DMA_MAP_FLAG_WRITE),
+	SYM(VFIO_DMA_MAP_FLAG_VADDR),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_dma_unmap_flags[] = {
+	SYM(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP),
+	SYM(VFIO_DMA_UNMAP_FLAG_ALL),
+	SYM(VFIO_DMA_UNMAP_FLAG_VADDR),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_dirty_pages_flags[] = {
+	SYM(VFIO_IOMMU_DIRTY_PAGES_FLAG_START),
+	SYM(VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP),
+	SYM(VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP),
+	SYM_END,
+};
+
+/* ---- array elements ------------------------------------------------------ */
+
+static const struct tr_field iova_range_fields[] = {
+	F(iommu_iova_range, start, T_HEX, D_INOUT),
+	F(iommu_iova_range, last, T_HEX, D_INOUT),
+};
+LAYOUT(iova_range, sizeof(struct iommu_iova_range));
+
+static const struct tr_elem_kind iova_range_kinds[] = {
+	{ 0, &iova_range_layout },
+};
+
+static const struct tr_field vtd_s1_invalidate_fields[] = {
+	F(iommu_hwpt_vtd_s1_invalidate, addr, T_HEX, D_INOUT),
+	F(iommu_hwpt_vtd_s1_invalidate, npages, T_DEC, D_INOUT),
+	F(iommu_hwpt_vtd_s1_invalidate, flags, T_FLAGS, D_INOUT,
+	  .syms = vtd_invalidate_flags),
+	F(iommu_hwpt_vtd_s1_invalidate, __reserved, T_DEC, D_INOUT),
+};
+LAYOUT(vtd_s1_invalidate, sizeof(struct iommu_hwpt_vtd_s1_invalidate));
+
+static const struct tr_field selftest_invalidate_fields[] = {
+	F(trace_hwpt_invalidate_selftest, flags, T_FLAGS, D_INOUT,
+	  .syms = selftest_invalidate_flags),
+	F(trace_hwpt_invalidate_selftest, iotlb_id, T_DEC, D_INOUT),
+};
+LAYOUT(selftest_invalidate, sizeof(struct trace_hwpt_invalidate_selftest));
+
+static const struct tr_elem_kind invalidate_kinds[] = {
+	{ IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, &vtd_s1_invalidate_layout },
+	{ IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, &selftest_invalidate_layout },
+};
+
+static const struct tr_array allow_iovas_array = {
+	.count_off = offsetof(struct iommu_ioas_allow_iovas, num_iovas),
+	.stride_off = -1,
+	.type_off = -1,
+	.nkinds = ARRAY_SIZE(iova_range_kinds),
+	.kinds = iova_range_kinds,
+};
+
+static const struct tr_array iova_ranges_array = {
+	.count_off = offsetof(struct iommu_ioas_iova_ranges, num_iovas),
+	.stride_off = -1,
+	.type_off = -1,
+	.nkinds = ARRAY_SIZE(iova_range_kinds),
+	.kinds = iova_range_kinds,
+};
+
+static const struct tr_array invalidate_array = {
+	.count_off = offsetof(struct iommu_hwpt_invalidate, entry_num),
+	.stride_off = offsetof(struct iommu_hwpt_invalidate, entry_len),
+	.type_off = offsetof(struct iommu_hwpt_invalidate, data_type),
+	.nkinds = ARRAY_SIZE(invalidate_kinds),
+	.kinds = invalidate_kinds,
+};
+
+/* ---- iommufd layouts ----------------------------------------------------- */
+
+static const struct tr_field destroy_fields[] = {
+	F(iommu_destroy, size, T_DEC, D_IN),
+	F(iommu_destroy, id, T_DEC, D_IN),
+};
+LAYOUT(destroy, sizeof(struct iommu_destroy));
+
+static const struct tr_field ioas_alloc_fields[] = {
+	F(iommu_ioas_alloc, size, T_DEC, D_IN),
+	F(iommu_ioas_alloc, flags, T_FLAGS, D_IN),
+	F(iommu_ioas_alloc, out_ioas_id, T_DEC, D_OUT),
+};
+LAYOUT(ioas_alloc, sizeof(struct iommu_ioas_alloc));
+
+static const struct tr_field ioas_allow_iovas_fields[] = {
+	F(iommu_ioas_allow_iovas, size, T_DEC, D_IN),
+	F(iommu_ioas_allow_iovas, ioas_id, T_DEC, D_IN),
+	F(iommu_ioas_allow_iovas, num_iovas, T_DEC, D_IN),
+	F(iommu_ioas_allow_iovas, __reserved, T_DEC, D_IN),
+	F(iommu_ioas_allow_iovas, allowed_iovas, T_ARRAY, D_IN,
+	  .arr = &allow_iovas_array),
+};
+LAYOUT(ioas_allow_iovas, sizeof(struct iommu_ioas_allow_iovas));
+
+static const struct tr_field ioas_copy_fields[] = {
+	F(iommu_ioas_copy, size, T_DEC, D_IN),
+	F(iommu_ioas_copy, flags, T_FLAGS, D_IN, .syms = ioas_map_flags),
+	F(iommu_ioas_copy, dst_ioas_id, T_DEC, D_IN),
+	F(iommu_ioas_copy, src_ioas_id, T_DEC, D_IN),
+	F(iommu_ioas_copy, length, T_HEX, D_IN),
+	F(iommu_ioas_copy, dst_iova, T_HEX, D_INOUT),
+	F(iommu_ioas_copy, src_iova, T_HEX, D_IN),
+};
+LAYOUT(ioas_copy, sizeof(struct iommu_ioas_copy));
+
+/* The output lists the array last, after the alignment. */
+static const struct tr_field ioas_iova_ranges_fields[] = {
+	F(iommu_ioas_iova_ranges, size, T_DEC, D_IN),
+	F(iommu_ioas_iova_ranges, ioas_id, T_DEC, D_IN),
+	F(iommu_ioas_iova_ranges, num_iovas, T_DEC, D_INOUT),
+	F(iommu_ioas_iova_ranges, __reserved, T_DEC, D_IN),
+	F(iommu_ioas_iova_ranges, allowed_iovas, T_HEX, D_IN),
+	F(iommu_ioas_iova_ranges, out_iova_alignment, T_HEX, D_OUT),
+	F(iommu_ioas_iova_ranges, allowed_iovas, T_ARRAY, D_OUT,
+	  .arr = &iova_ranges_array),
+};
+LAYOUT(ioas_iova_ranges, sizeof(struct iommu_ioas_iova_ranges));
+
+static const struct tr_field ioas_map_fields[] = {
+	F(iommu_ioas_map, size, T_DEC, D_IN),
+	F(iommu_ioas_map, flags, T_FLAGS, D_IN, .syms = ioas_map_flags),
+	F(iommu_ioas_map, ioas_id, T_DEC, D_IN),
+	F(iommu_ioas_map, __reserved, T_DEC, D_IN),
+	F(iommu_ioas_map, user_va, T_HEX, D_IN),
+	F(iommu_ioas_map, length, T_HEX, D_IN),
+	F(iommu_ioas_map, iova, T_HEX, D_INOUT),
+};
+LAYOUT(ioas_map, sizeof(struct iommu_ioas_map));
+
+static const struct tr_field ioas_unmap_fields[] = {
+	F(iommu_ioas_unmap, size, T_DEC, D_IN),
+	F(iommu_ioas_unmap, ioas_id, T_DEC, D_IN),
+	F(iommu_ioas_unmap, iova, T_HEX, D_IN),
+	F(iommu_ioas_unmap, length, T_HEX, D_INOUT),
+};
+LAYOUT(ioas_unmap, sizeof(struct iommu_ioas_unmap));
+
+/* val64 is an input of SET and the output of GET. */
+static const struct tr_field option_fields[] = {
+	F(iommu_option, size, T_DEC, D_IN),
+	F(iommu_option, option_id, T_ENUM, D_IN, .syms = option_ids),
+	F(iommu_option, op, T_ENUM, D_IN, .syms = option_ops),
+	F(iommu_option, __reserved, T_DEC, D_IN),
+	F(iommu_option, object_id, T_DEC, D_IN),
+	F(iommu_option, val64, T_DEC, D_IN,
+	  IF_NE(iommu_option, op, IOMMU_OPTION_OP_GET)),
+	F(iommu_option, val64, T_DEC, D_OUT,
+	  IF_EQ(iommu_option, op, IOMMU_OPTION_OP_GET)),
+};
+LAYOUT(option, sizeof(struct iommu_option));
+
+/* ioas_id is an input of SET (and CLEAR), the output of GET. */
+static const struct tr_field vfio_ioas_fields[] = {
+	F(iommu_vfio_ioas, size, T_DEC, D_IN),
+	F(iommu_vfio_ioas, ioas_id, T_DEC, D_IN,
+	  IF_NE(iommu_vfio_ioas, op, IOMMU_VFIO_IOAS_GET)),
+	F(iommu_vfio_ioas, op, T_ENUM, D_IN, .syms = vfio_ioas_ops),
+	F(iommu_vfio_ioas, __reserved, T_DEC, D_IN),
+	F(iommu_vfio_ioas, ioas_id, T_DEC, D_OUT,
+	  IF_EQ(iommu_vfio_ioas, op, IOMMU_VFIO_IOAS_GET)),
+};
+LAYOUT(vfio_ioas, sizeof(struct iommu_vfio_ioas));
+
+static const struct tr_field hwpt_alloc_fields[] = {
+	F(iommu_hwpt_alloc, size, T_DEC, D_IN),
+	F(iommu_hwpt_alloc, flags, T_FLAGS, D_IN, .syms = hwpt_alloc_flags),
+	F(iommu_hwpt_alloc, dev_id, T_DEC, D_IN),
+	F(iommu_hwpt_alloc, pt_id, T_DEC, D_IN),
+	F(iommu_hwpt_alloc, out_hwpt_id, T_DEC, D_OUT),
+	F(iommu_hwpt_alloc, __reserved, T_DEC, D_IN),
+	F(iommu_hwpt_alloc, data_type, T_ENUM, D_IN, .syms = hwpt_data_types),
+	F(iommu_hwpt_alloc, data_len, T_DEC, D_IN),
+	F(iommu_hwpt_alloc, data_uptr, T_HEX, D_IN),
+	F(iommu_hwpt_alloc, fault_id, T_DEC, D_IN),
+	F(iommu_hwpt_alloc, __reserved2, T_DEC, D_IN),
+};
+LAYOUT(hwpt_alloc, sizeof(struct iommu_hwpt_alloc));
+
+static const struct tr_field hw_info_fields[] = {
+	F(iommu_hw_info, size, T_DEC, D_IN),
+	F(iommu_hw_info, flags, T_FLAGS, D_IN),
+	F(iommu_hw_info, dev_id, T_DEC, D_IN),
+	F(iommu_hw_info, data_len, T_DEC, D_INOUT),
+	F(iommu_hw_info, data_uptr, T_HEX, D_IN),
+	F(iommu_hw_info, out_data_type, T_ENUM, D_OUT, .syms = hw_info_types),
+	F(iommu_hw_info, out_max_pasid_log2, T_DEC, D_OUT),
+	F(iommu_hw_info, __reserved, T_BYTES, D_IN),
+	F(iommu_hw_info, out_capabilities, T_FLAGS, D_OUT, .syms = hw_caps),
+};
+LAYOUT(hw_info, sizeof(struct iommu_hw_info));
+
+static const struct tr_field set_dirty_tracking_fields[] = {
+	F(iommu_hwpt_set_dirty_tracking, size, T_DEC, D_IN),
+	F(iommu_hwpt_set_dirty_tracking, flags, T_FLAGS, D_IN,
+	  .syms = set_dirty_tracking_flags),
+	F(iommu_hwpt_set_dirty_tracking, hwpt_id, T_DEC, D_IN),
+	F(iommu_hwpt_set_dirty_tracking, __reserved, T_DEC, D_IN),
+};
+LAYOUT(set_dirty_tracking, sizeof(struct iommu_hwpt_set_dirty_tracking));
+
+static const struct tr_field get_dirty_bitmap_fields[] = {
+	F(iommu_hwpt_get_dirty_bitmap, size, T_DEC, D_IN),
+	F(iommu_hwpt_get_dirty_bitmap, hwpt_id, T_DEC, D_IN),
+	F(iommu_hwpt_get_dirty_bitmap, flags, T_FLAGS, D_IN,
+	  .syms = get_dirty_bitmap_flags),
+	F(iommu_hwpt_get_dirty_bitmap, __reserved, T_DEC, D_IN),
+	F(iommu_hwpt_get_dirty_bitmap, iova, T_HEX, D_IN),
+	F(iommu_hwpt_get_dirty_bitmap, length, T_HEX, D_IN),
+	F(iommu_hwpt_get_dirty_bitmap, page_size, T_HEX, D_IN),
+	F(iommu_hwpt_get_dirty_bitmap, data, T_HEX, D_IN),
+};
+LAYOUT(get_dirty_bitmap, sizeof(struct iommu_hwpt_get_dirty_bitmap));
+
+static const struct tr_field hwpt_invalidate_fields[] = {
+	F(iommu_hwpt_invalidate, size, T_DEC, D_IN),
+	F(iommu_hwpt_invalidate, hwpt_id, T_DEC, D_IN),
+	F(iommu_hwpt_invalidate, data_uptr, T_ARRAY, D_IN,
+	  .arr = &invalidate_array),
+	F(iommu_hwpt_invalidate, data_type, T_ENUM, D_IN,
+	  .syms = invalidate_data_types),
+	F(iommu_hwpt_invalidate, entry_len, T_DEC, D_IN),
+	F(iommu_hwpt_invalidate, entry_num, T_DEC, D_INOUT),
+	F(iommu_hwpt_invalidate, __reserved, T_DEC, D_IN),
+};
+LAYOUT(hwpt_invalidate, sizeof(struct iommu_hwpt_invalidate));
+
+static const struct tr_field fault_alloc_fields[] = {
+	F(iommu_fault_alloc, size, T_DEC, D_IN),
+	F(iommu_fault_alloc, flags, T_FLAGS, D_IN),
+	F(iommu_fault_alloc, out_fault_id, T_DEC, D_OUT),
+	F(iommu_fault_alloc, out_fault_fd, T_DEC, D_OUT),
+};
+LAYOUT(fault_alloc, sizeof(struct iommu_fault_alloc));
+
+/* ---- IOMMU_TEST_CMD: one nested layout per op ---------------------------- */
+
+#define TEST_OP(m, opval) \
+	FS(trace_test_cmd, m, m##_layout, IF_EQ(trace_test_cmd, op, opval))
+
+static const struct tr_field add_reserved_fields[] = {
+	FM(trace_test_cmd, add_reserved, start, T_HEX, D_IN),
+	FM(trace_test_cmd, add_reserved, length, T_HEX, D_IN),
+};
+LAYOUT(add_reserved, 16);
+
+static const struct tr_field mock_domain_fields[] = {
+	FM(trace_test_cmd, mock_domain, out_stdev_id, T_DEC, D_OUT),
+	FM(trace_test_cmd, mock_domain, out_hwpt_id, T_DEC, D_OUT),
+	FM(trace_test_cmd, mock_domain, out_idev_id, T_DEC, D_OUT),
+};
+LAYOUT(mock_domain, 12);
+
+static const struct tr_field mock_domain_flags_fields[] = {
+	FM(trace_test_cmd, mock_domain_flags, out_stdev_id, T_DEC, D_OUT),
+	FM(trace_test_cmd, mock_domain_flags, out_hwpt_id, T_DEC, D_OUT),
+	FM(trace_test_cmd, mock_domain_flags, out_idev_id, T_DEC, D_OUT),
+	FM(trace_test_cmd, mock_domain_flags, dev_flags, T_FLAGS, D_IN,
+	   .syms = mock_device_flags),
+};
+LAYOUT(mock_domain_flags, 16);
+
+static const struct tr_field mock_domain_replace_fields[] = {
+	FM(trace_test_cmd, mock_domain_replace, pt_id, T_DEC, D_INOUT),
+};
+LAYOUT(mock_domain_replace, 4);
+
+static const struct tr_field check_map_fields[] = {
+	FM(trace_test_cmd, check_map, iova, T_HEX, D_IN),
+	FM(trace_test_cmd, check_map, length, T_HEX, D_IN),
+	FM(trace_test_cmd, check_map, uptr, T_HEX, D_IN),
+};
+LAYOUT(check_map, 24);
+
+static const struct tr_field check_refs_fields[] = {
+	FM(trace_test_cmd, check_refs, length, T_HEX, D_IN),
+	FM(trace_test_cmd, check_refs, uptr, T_HEX, D_IN),
+	FM(trace_test_cmd, check_refs, refs, T_DEC, D_IN),
+};
+LAYOUT(check_refs, 24);
+
+static const struct tr_field create_access_fields[] = {
+	FM(trace_test_cmd, create_access, out_access_fd, T_DEC, D_OUT),
+	FM(trace_test_cmd, create_access, flags, T_FLAGS, D_IN,
+	   .syms = mock_create_access_flags),
+};
+LAYOUT(create_access, 8);
+
+static const struct tr_field destroy_access_pages_fields[] = {
+	FM(trace_test_cmd, destroy_access_pages, access_pages_id, T_DEC, D_IN),
+};
+LAYOUT(destroy_access_pages, 4);
+
+static const struct tr_field access_pages_fields[] = {
+	FM(trace_test_cmd, access_pages, flags, T_FLAGS, D_IN,
+	   .syms = mock_access_pages_flags),
+	FM(trace_test_cmd, access_pages, out_access_pages_id, T_DEC, D_OUT),
+	FM(trace_test_cmd, access_pages, iova, T_HEX, D_IN),
+	FM(trace_test_cmd, access_pages, length, T_HEX, D_IN),
+	FM(trace_test_cmd, access_pages, uptr, T_HEX, D_IN),
+};
+LAYOUT(access_pages, 32);
+
+static const struct tr_field access_rw_fields[] = {
+	FM(trace_test_cmd, access_rw, iova, T_HEX, D_IN),
+	FM(trace_test_cmd, access_rw, length, T_HEX, D_IN),
+	FM(trace_test_cmd, access_rw, uptr, T_HEX, D_IN),
+	FM(trace_test_cmd, access_rw, flags, T_FLAGS, D_IN,
+	   .syms = mock_access_rw_flags),
+};
+LAYOUT(access_rw, 32);
+
+static const struct tr_field memory_limit_fields[] = {
+	FM(trace_test_cmd, memory_limit, limit, T_DEC, D_IN),
+};
+LAYOUT(memory_limit, 4);
+
+static const struct tr_field access_replace_ioas_fields[] = {
+	FM(trace_test_cmd, access_replace_ioas, ioas_id, T_DEC, D_IN),
+};
+LAYOUT(access_replace_ioas, 4);
+
+static const struct tr_field dirty_fields[] = {
+	FM(trace_test_cmd, dirty, flags, T_FLAGS, D_IN),
+	FM(trace_test_cmd, dirty, iova, T_HEX, D_IN),
+	FM(trace_test_cmd, dirty, length, T_HEX, D_IN),
+	FM(trace_test_cmd, dirty, page_size, T_HEX, D_IN),
+	FM(trace_test_cmd, dirty, uptr, T_HEX, D_IN),
+	FM(trace_test_cmd, dirty, out_nr_dirty, T_DEC, D_OUT),
+};
+LAYOUT(dirty, 48);
+
+static const struct tr_field check_iotlb_fields[] = {
+	FM(trace_test_cmd, check_iotlb, id, T_DEC, D_IN),
+	FM(trace_test_cmd, check_iotlb, iotlb, T_HEX, D_IN),
+};
+LAYOUT(check_iotlb, 8);
+
+static const struct tr_field trigger_iopf_fields[] = {
+	FM(trace_test_cmd, trigger_iopf, dev_id, T_DEC, D_IN),
+	FM(trace_test_cmd, trigger_iopf, pasid, T_DEC, D_IN),
+	FM(trace_test_cmd, trigger_iopf, grpid, T_DEC, D_IN),
+	FM(trace_test_cmd, trigger_iopf, perm, T_FLAGS, D_IN,
+	   .syms = pgfault_perms),
+	FM(trace_test_cmd, trigger_iopf, addr, T_HEX, D_IN),
+};
+LAYOUT(trigger_iopf, 24);
+
+static const struct tr_field test_cmd_fields[] = {
+	F(trace_test_cmd, size, T_DEC, D_IN),
+	F(trace_test_cmd, op, T_ENUM, D_IN, .syms = test_ops),
+	F(trace_test_cmd, id, T_DEC, D_IN),
+	TEST_OP(add_reserved, IOMMU_TEST_OP_ADD_RESERVED),
+	TEST_OP(mock_domain, IOMMU_TEST_OP_MOCK_DOMAIN),
+	TEST_OP(check_map, IOMMU_TEST_OP_MD_CHECK_MAP),
+	TEST_OP(check_refs, IOMMU_TEST_OP_MD_CHECK_REFS),
+	TEST_OP(create_access, IOMMU_TEST_OP_CREATE_ACCESS),
+	TEST_OP(destroy_access_pages, IOMMU_TEST_OP_DESTROY_ACCESS_PAGES),
+	TEST_OP(access_pages, IOMMU_TEST_OP_ACCESS_PAGES),
+	TEST_OP(access_rw, IOMMU_TEST_OP_ACCESS_RW),
+	TEST_OP(memory_limit, IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT),
+	TEST_OP(mock_domain_replace, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE),
+	TEST_OP(access_replace_ioas, IOMMU_TEST_OP_ACCESS_REPLACE_IOAS),
+	TEST_OP(mock_domain_flags, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS),
+	TEST_OP(dirty, IOMMU_TEST_OP_DIRTY),
+	TEST_OP(check_iotlb, IOMMU_TEST_OP_MD_CHECK_IOTLB),
+	TEST_OP(trigger_iopf, IOMMU_TEST_OP_TRIGGER_IOPF),
+};
+LAYOUT(test_cmd, sizeof(struct trace_test_cmd));
+
+/* ---- VFIO layouts -------------------------------------------------------- */
+
+static const struct tr_field group_status_fields[] = {
+	F(vfio_group_status, argsz, T_DEC, D_IN),
+	F(vfio_group_status, flags, T_FLAGS, D_OUT, .syms = vfio_group_flags),
+};
+LAYOUT(group_status, sizeof(struct vfio_group_status));
+
+static const struct tr_field iommu_info_fields[] = {
+	F(vfio_iommu_type1_info, argsz, T_DEC, D_INOUT),
+	F(vfio_iommu_type1_info, flags, T_FLAGS, D_OUT,
+	  .syms = vfio_info_flags),
+	F(vfio_iommu_type1_info, iova_pgsizes, T_HEX, D_OUT),
+	F(vfio_iommu_type1_info, cap_offset, T_DEC, D_OUT),
+};
+LAYOUT(iommu_info, sizeof(struct vfio_iommu_type1_info));
+
+static const struct tr_field dma_map_fields[] = {
+	F(vfio_iommu_type1_dma_map, argsz, T_DEC, D_IN),
+	F(vfio_iommu_type1_dma_map, flags, T_FLAGS, D_IN,
+	  .syms = vfio_dma_map_flags),
+	F(vfio_iommu_type1_dma_map, vaddr, T_HEX, D_IN),
+	F(vfio_iommu_type1_dma_map, iova, T_HEX, D_IN),
+	F(vfio_iommu_type1_dma_map, size, T_HEX, D_IN),
+};
+LAYOUT(dma_map, sizeof(struct vfio_iommu_type1_dma_map));
+
+static const struct tr_field vfio_bitmap_fields[] = {
+	F(vfio_bitmap, pgsize, T_HEX, D_IN),
+	F(vfio_bitmap, size, T_DEC, D_IN),
+	F(vfio_bitmap, data, T_HEX, D_IN),
+};
+LAYOUT(vfio_bitmap, sizeof(struct vfio_bitmap));
+
+/* With GET_DIRTY_BITMAP, a struct vfio_bitmap follows in data[]. */
+static const struct tr_field dma_unmap_fields[] = {
+	F(vfio_iommu_type1_dma_unmap, argsz, T_DEC, D_IN),
+	F(vfio_iommu_type1_dma_unmap, flags, T_FLAGS, D_IN,
+	  .syms = vfio_dma_unmap_flags),
+	F(vfio_iommu_type1_dma_unmap, iova, T_HEX, D_IN),
+	F(vfio_iommu_type1_dma_unmap, size, T_HEX, D_INOUT),
+	FS(vfio_iommu_type1_dma_unmap, data, vfio_bitmap_layout,
+	   IF_SET(vfio_iommu_type1_dma_unmap, flags,
+		  VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)),
+};
+LAYOUT(dma_unmap,
+       sizeof(struct vfio_iommu_type1_dma_unmap) + sizeof(struct vfio_bitmap));
+
+static const struct tr_field dirty_bitmap_get_fields[] = {
+	F(vfio_iommu_type1_dirty_bitmap_get, iova, T_HEX, D_IN),
+	F(vfio_iommu_type1_dirty_bitmap_get, size, T_HEX, D_IN),
+	FS(vfio_iommu_type1_dirty_bitmap_get, bitmap, vfio_bitmap_layout),
+};
+LAYOUT(dirty_bitmap_get, sizeof(struct vfio_iommu_type1_dirty_bitmap_get));
+
+/* With GET_BITMAP, a struct vfio_iommu_type1_dirty_bitmap_get follows. */
+static const struct tr_field dirty_pages_fields[] = {
+	F(vfio_iommu_type1_dirty_bitmap, argsz, T_DEC, D_IN),
+	F(vfio_iommu_type1_dirty_bitmap, flags, T_FLAGS, D_IN,
+	  .syms = vfio_dirty_pages_flags),
+	FS(vfio_iommu_type1_dirty_bitmap, data, dirty_bitmap_get_layout,
+	   IF_SET(vfio_iommu_type1_dirty_bitmap, flags,
+		  VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP)),
+};
+LAYOUT(dirty_pages, sizeof(struct vfio_iommu_type1_dirty_bitmap) +
+			    sizeof(struct vfio_iommu_type1_dirty_bitmap_get));
+
+/* ---- the ioctls ---------------------------------------------------------- */
+
+/* #req must be taken here: a macro passing req on would expand it. */
+#define IOCTL(req, arg_, ...)                                                \
+	{                                                                    \
+		.request = (req), .name = #req, .arg = (arg_), ##__VA_ARGS__ \
+	}
+#define IOCTL_STRUCT(req, n, ...)                                \
+	{                                                        \
+		.request = (req), .name = #req, .arg = A_STRUCT, \
+		.layout = &n##_layout, ##__VA_ARGS__             \
+	}
+
+static const struct tr_ioctl trace_ioctls[] = {
+	/* iommufd */
+	IOCTL_STRUCT(IOMMU_DESTROY, destroy),
+	IOCTL_STRUCT(IOMMU_IOAS_ALLOC, ioas_alloc),
+	IOCTL_STRUCT(IOMMU_IOAS_ALLOW_IOVAS, ioas_allow_iovas),
+	IOCTL_STRUCT(IOMMU_IOAS_COPY, ioas_copy),
+	/* EMSGSIZE still writes back num_iovas and the alignment. */
+	IOCTL_STRUCT(IOMMU_IOAS_IOVA_RANGES, ioas_iova_ranges,
+		     .out_errno = EMSGSIZE),
+	IOCTL_STRUCT(IOMMU_IOAS_MAP, ioas_map),
+	IOCTL_STRUCT(IOMMU_IOAS_UNMAP, ioas_unmap),
+	IOCTL_STRUCT(IOMMU_OPTION, option),
+	IOCTL_STRUCT(IOMMU_VFIO_IOAS, vfio_ioas),
+	IOCTL_STRUCT(IOMMU_HWPT_ALLOC, hwpt_alloc),
+	IOCTL_STRUCT(IOMMU_GET_HW_INFO, hw_info),
+	IOCTL_STRUCT(IOMMU_HWPT_SET_DIRTY_TRACKING, set_dirty_tracking),
+	IOCTL_STRUCT(IOMMU_HWPT_GET_DIRTY_BITMAP, get_dirty_bitmap),
+	IOCTL_STRUCT(IOMMU_HWPT_INVALIDATE, hwpt_invalidate),
+	IOCTL_STRUCT(IOMMU_FAULT_QUEUE_ALLOC, fault_alloc),
+	IOCTL_STRUCT(IOMMU_TEST_CMD, test_cmd),
+
+	/* VFIO container and type1 IOMMU */
+	IOCTL(VFIO_GET_API_VERSION, A_NONE),
+	IOCTL(VFIO_CHECK_EXTENSION, A_INT, .syms = vfio_extensions),
+	IOCTL(VFIO_SET_IOMMU, A_INT, .syms = vfio_extensions),
+	IOCTL_STRUCT(VFIO_IOMMU_GET_INFO, iommu_info),
+	IOCTL_STRUCT(VFIO_IOMMU_MAP_DMA, dma_map),
+	IOCTL_STRUCT(VFIO_IOMMU_UNMAP_DMA, dma_unmap),
+	IOCTL(VFIO_IOMMU_ENABLE, A_NONE),
+	IOCTL(VFIO_IOMMU_DISABLE, A_NONE),
+	IOCTL_STRUCT(VFIO_IOMMU_DIRTY_PAGES, dirty_pages),
+
+	/* VFIO group */
+	IOCTL_STRUCT(VFIO_GROUP_GET_STATUS, group_status),
+	IOCTL(VFIO_GROUP_SET_CONTAINER, A_INTPTR),
+	IOCTL(VFIO_GROUP_UNSET_CONTAINER, A_NONE),
+	IOCTL(VFIO_GROUP_GET_DEVICE_FD, A_STRING),
+};
+
+/* ---- reading user memory ------------------------------------------------- */
+
+/* Copy len bytes from our own address src; false unless all were read. */
+static bool peek(void *dst, uint64_t src, size_t len)
+{
+	struct iovec local = { .iov_base = dst, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)src,
+				.iov_len = len };
+
+	if (!len)
+		return true;
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
+	       (ssize_t)len;
+}
+
+/*
+ * Read a NUL-terminated string of at most max bytes, page by page so that a
+ * string ending just before unmapped memory is read. Returns its length, max
+ * + 1 if it is longer, or -1 if it is unreadable.
+ */
+static int peek_string(char *dst, size_t max, uint64_t src)
+{
+	const uint64_t chunk = 4096; /* divides every page size */
+	size_t got = 0;
+
+	while (got <= max) {
+		size_t n = chunk - ((src + got) & (chunk - 1));
+		char *nul;
+
+		n = MIN(n, max + 1 - got);
+		if (!peek(dst + got, src + got, n))
+			return -1;
+		nul = memchr(dst + got, '\0', n);
+		if (nul)
+			return (int)(nul - dst);
+		got += n;
+	}
+	return (int)max + 1;
+}
+
+/* ---- output buffer ------------------------------------------------------- */
+
+/* len counts everything written, also what did not fit. */
+struct tr_buf {
+	char *p;
+	size_t size;
+	size_t len;
+};
+
+static void put(struct tr_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (b->len < b->size)
+		memcpy(b->p + b->len, s, MIN(n, b->size - b->len));
+	b->len += n;
+}
+
+__attribute__((format(printf, 2, 3))) static void putf(struct tr_buf *b,
+						       const char *fmt, ...)
+{
+	size_t room = b->len < b->size ? b->size - b->len : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len += (size_t)n;
+}
+
+/* NUL-terminate; a line that did not fit ends in "...\n". */
+static size_t tr_buf_end(struct tr_buf *b)
+{
+	static const char tail[] = "...\n";
+	size_t t;
+
+	if (!b->size)
+		return 0;
+	if (b->len < b->size) {
+		b->p[b->len] = '\0';
+		return b->len;
+	}
+	t = MIN(sizeof(tail) - 1, b->size - 1);
+	memcpy(b->p + b->size - 1 - t, tail + sizeof(tail) - 1 - t, t);
+	b->p[b->size - 1] = '\0';
+	return b->size - 1;
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+static uint64_t get_uint(const unsigned char *p, unsigned int width)
+{
+	uint8_t v8;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (width) {
+	case 1:
+		memcpy(&v8, p, 1);
+		return v8;
+	case 2:
+		memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return v32;
+	case 8:
+		memcpy(&v64, p, 8);
+		return v64;
+	}
+	return 0;
+}
+
+static void put_hex(struct tr_buf *b, uint64_t v)
+{
+	putf(b, "0x%" PRIx64, v);
+}
+
+static void put_ptr(struct tr_buf *b, const void *p)
+{
+	if (p)
+		putf(b, "%#lx", (unsigned long)(uintptr_t)p);
+	else
+		put(b, "NULL");
+}
+
+static void put_flags(struct tr_buf *b, const struct tr_sym *syms, uint64_t v)
+{
+	const char *sep = "";
+
+	if (!v) {
+		put(b, "0");
+		return;
+	}
+	for (; syms && syms->name; syms++) {
+		if (syms->val && (v & syms->val) == syms->val) {
+			put(b, sep);
+			put(b, syms->name);
+			sep = "|";
+			v &= ~syms->val;
+		}
+	}
+	if (v) {
+		put(b, sep);
+		put_hex(b, v);
+	}
+}
+
+static void put_enum(struct tr_buf *b, const struct tr_sym *syms, uint64_t v)
+{
+	for (; syms && syms->name; syms++) {
+		if (syms->val == v) {
+			put(b, syms->name);
+			return;
+		}
+	}
+	putf(b, "%" PRIu64, v);
+}
+
+static void put_string(struct tr_buf *b, const char *s, int len)
+{
+	int i, n = MIN(len, TRACE_STR_MAX);
+
+	put(b, "\"");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			putf(b, "\\%c", c);
+		else if (c == '\n')
+			put(b, "\\n");
+		else if (c == '\t')
+			put(b, "\\t");
+		else if (c >= 0x20 && c < 0x7f)
+			putf(b, "%c", c);
+		else
+			putf(b, "\\x%02x", c);
+	}
+	put(b, "\"");
+	if (len > TRACE_STR_MAX)
+		put(b, "...");
+}
+
+static void put_request(struct tr_buf *b, unsigned long request)
+{
+	uint32_t r = (uint32_t)request;
+	unsigned int dir = _IOC_DIR(r);
+
+	put(b, "_IOC(");
+	if (dir == _IOC_NONE)
+		put(b, "_IOC_NONE");
+	else if (dir == (_IOC_READ | _IOC_WRITE))
+		put(b, "_IOC_READ|_IOC_WRITE");
+	else if (dir == _IOC_READ)
+		put(b, "_IOC_READ");
+	else if (dir == _IOC_WRITE)
+		put(b, "_IOC_WRITE");
+	else
+		putf(b, "%#x", dir);
+	putf(b, ", %#x, %#x, %#x)", (unsigned int)_IOC_TYPE(r),
+	     (unsigned int)_IOC_NR(r), (unsigned int)_IOC_SIZE(r));
+}
+
+static void put_result(struct tr_buf *b, int ret, int err)
+{
+	const char *name, *desc;
+
+	if (ret != -1) {
+		putf(b, " = %d", ret);
+		return;
+	}
+	name = strerrorname_np(err);
+	desc = strerrordesc_np(err);
+	if (name)
+		putf(b, " = -1 %s (%s)", name, desc ? desc : "?");
+	else
+		putf(b, " = -1 ERRNO_%d (Unknown error %d)", err, err);
+}
+
+/* ---- structs --------------------------------------------------------------- */
+
+struct tr_ctx {
+	struct tr_buf *b;
+	const struct trace_call *tc; /* conditions test tc->snap */
+	unsigned int dir; /* which fields: D_IN, D_OUT, or D_INOUT */
+	bool arrays; /* decode output arrays */
+};
+
+static bool cond_holds(const struct tr_ctx *c, const struct tr_field *f)
+{
+	uint64_t v;
+
+	if (f->cond == C_ALWAYS)
+		return true;
+	v = get_uint(c->tc->snap.bytes + f->cond_off, f->cond_width);
+	switch (f->cond) {
+	case C_EQ:
+		return v == f->cond_val;
+	case C_NE:
+		return v != f->cond_val;
+	case C_SET:
+		return v & f->cond_val;
+	}
+	return false;
+}
+
+static bool layout_shows(const struct tr_ctx *c, const struct tr_layout *l,
+			 size_t covered);
+
+/* Whether field f is printed, given the first covered bytes are valid. */
+static bool field_shows(const struct tr_ctx *c, const struct tr_field *f,
+			size_t covered)
+{
+	if (!(f->dir & c->dir) || !cond_holds(c, f))
+		return false;
+	if (f->fmt == T_STRUCT)
+		return covered > f->off &&
+		       layout_shows(c, f->sub, covered - f->off);
+	if (f->fmt == T_ARRAY && c->dir == D_OUT && !c->arrays)
+		return false;
+	return (size_t)f->off + f->width <= covered;
+}
+
+static bool layout_shows(const struct tr_ctx *c, const struct tr_layout *l,
+			 size_t covered)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->nfields; i++)
+		if (field_shows(c, &l->fields[i], covered))
+			return true;
+	return false;
+}
+
+static const struct tr_layout *array_elem(const struct tr_array *arr,
+					  const unsigned char *base)
+{
+	uint64_t type = arr->type_off < 0 ? arr->kinds[0].type :
+					    get_uint(base + arr->type_off, 4);
+	unsigned int i;
+
+	for (i = 0; i < arr->nkinds; i++)
+		if (arr->kinds[i].type == type)
+			return arr->kinds[i].layout;
+	return NULL;
+}
+
+static uint64_t array_stride(const struct tr_array *arr,
+			     const unsigned char *base,
+			     const struct tr_layout *elem)
+{
+	if (arr->stride_off < 0)
+		return elem->size;
+	return get_uint(base + arr->stride_off, 4);
+}
+
+/*
+ * Read the first elements of the array field f of the struct at base into
+ * dst (TRACE_ARRAY_MAX * TRACE_ELEM_MAX bytes, element i at i * elem size,
+ * zero past the stride). Returns how many were read, or -1.
+ */
+static int read_array(const struct tr_field *f, const unsigned char *base,
+		      unsigned char *dst)
+{
+	const struct tr_array *arr = f->arr;
+	const struct tr_layout *elem = array_elem(arr, base);
+	uint64_t ptr = get_uint(base + f->off, f->width);
+	uint32_t count = (uint32_t)get_uint(base + arr->count_off, 4);
+	uint32_t n = MIN(count, TRACE_ARRAY_MAX);
+	uint64_t stride;
+	uint32_t i;
+
+	if (!elem || elem->size > TRACE_ELEM_MAX)
+		return -1;
+	stride = array_stride(arr, base, elem);
+	if (!n)
+		return 0;
+	if (!stride)
+		return -1;
+	memset(dst, 0, (size_t)n * elem->size);
+	if (stride == elem->size)
+		return peek(dst, ptr, (size_t)n * elem->size) ? (int)n : -1;
+	for (i = 0; i < n; i++) {
+		if (!peek(dst + (size_t)i * elem->size, ptr + i * stride,
+			  MIN(stride, elem->size)))
+			return -1;
+	}
+	return (int)n;
+}
+
+static void put_layout(const struct tr_ctx *c, const struct tr_layout *l,
+		       const unsigned char *base, size_t covered);
+
+/* An array: its first elements, or the pointer if they are unreadable. */
+static void put_array(const struct tr_ctx *c, const struct tr_field *f,
+		      const unsigned char *base)
+{
+	unsigned char out[TRACE_ARRAY_MAX * TRACE_ELEM_MAX];
+	const struct tr_layout *elem = array_elem(f->arr, base);
+	uint32_t count = (uint32_t)get_uint(base + f->arr->count_off, 4);
+	struct tr_ctx ec = *c;
+	const unsigned char *elems;
+	size_t covered;
+	int i, n;
+
+	if (c->dir == D_IN) {
+		/* Read by trace_begin(), before the call. */
+		elems = c->tc->aux.bytes;
+		n = c->tc->aux_count;
+	} else {
+		elems = out;
+		n = read_array(f, base, out);
+	}
+	if (n < 0 || !elem) {
+		put_hex(c->b, get_uint(base + f->off, f->width));
+		return;
+	}
+	covered = MIN(array_stride(f->arr, base, elem), elem->size);
+	ec.dir = D_INOUT;
+	put(c->b, "[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			put(c->b, ", ");
+		put_layout(&ec, elem, elems + (size_t)i * elem->size, covered);
+	}
+	if (count > (uint32_t)n)
+		put(c->b, ", ...");
+	put(c->b, "]");
+}
+
+static void put_field(const struct tr_ctx *c, const struct tr_field *f,
+		      const unsigned char *base, size_t covered)
+{
+	const unsigned char *p = base + f->off;
+	unsigned int i;
+
+	switch (f->fmt) {
+	case T_DEC:
+		putf(c->b, "%" PRIu64, get_uint(p, f->width));
+		break;
+	case T_HEX:
+		put_hex(c->b, get_uint(p, f->width));
+		break;
+	case T_FLAGS:
+		put_flags(c->b, f->syms, get_uint(p, f->width));
+		break;
+	case T_ENUM:
+		put_enum(c->b, f->syms, get_uint(p, f->width));
+		break;
+	case T_BYTES:
+		put(c->b, "[");
+		for (i = 0; i < f->width; i++)
+			putf(c->b, "%s%u", i ? ", " : "", p[i]);
+		put(c->b, "]");
+		break;
+	case T_STRUCT:
+		put_layout(c, f->sub, p, covered - f->off);
+		break;
+	case T_ARRAY:
+		put_array(c, f, base);
+		break;
+	}
+}
+
+/* {name=value, ...}: the fields of this pass that the size covers. */
+static void put_layout(const struct tr_ctx *c, const struct tr_layout *l,
+		       const unsigned char *base, size_t covered)
+{
+	const char *sep = "";
+	uint32_t i;
+
+	put(c->b, "{");
+	for (i = 0; i < l->nfields; i++) {
+		const struct tr_field *f = &l->fields[i];
+
+		if (!field_shows(c, f, covered))
+			continue;
+		put(c->b, sep);
+		put(c->b, f->name);
+		put(c->b, "=");
+		put_field(c, f, base, covered);
+		sep = ", ";
+	}
+	put(c->b, "}");
+}
+
+static void put_struct_arg(struct tr_buf *b, const struct trace_call *tc,
+			   int ret, int err)
+{
+	const struct tr_ioctl *d = tc->desc;
+	unsigned char after[TRACE_SNAP_MAX] = { 0 };
+	struct tr_ctx c = { .b = b, .tc = tc, .dir = D_IN };
+
+	if (!tc->snap_ok) {
+		put_ptr(b, tc->arg);
+		return;
+	}
+	put_layout(&c, d->layout, tc->snap.bytes, tc->snap_len);
+
+	if (ret == -1 && !(d->out_errno && err == d->out_errno))
+		return;
+	if (ret < -1)
+		return;
+	c.dir = D_OUT;
+	c.arrays = ret >= 0;
+	if (!layout_shows(&c, d->layout, tc->snap_len) ||
+	    !peek(after, (uintptr_t)tc->arg, tc->snap_len))
+		return;
+	put(b, " => ");
+	put_layout(&c, d->layout, after, tc->snap_len);
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+static const struct tr_ioctl *find_ioctl(unsigned long request)
+{
+	size_t i;
+
+	/* Only the low 32 bits of the request count, as in the kernel. */
+	for (i = 0; i < ARRAY_SIZE(trace_ioctls); i++)
+		if (trace_ioctls[i].request == (uint32_t)request)
+			return &trace_ioctls[i];
+	return NULL;
+}
+
+static void snap_struct(struct trace_call *tc, const struct tr_layout *l)
+{
+	uint64_t arg = (uintptr_t)tc->arg;
+	struct tr_ctx c = { .tc = tc, .dir = D_IN };
+	uint32_t usize, i;
+
+	if (!peek(&usize, arg, sizeof(usize)) || usize < sizeof(usize))
+		return;
+	tc->user_size = usize;
+	tc->snap_len = MIN(MIN(usize, l->size), TRACE_SNAP_MAX);
+	if (!peek(tc->snap.bytes, arg, tc->snap_len)) {
+		tc->snap_len = 0;
+		return;
+	}
+	tc->snap_ok = 1;
+
+	/* An input array must be read now: the call may change it. */
+	for (i = 0; i < l->nfields; i++) {
+		const struct tr_field *f = &l->fields[i];
+
+		if (f->fmt == T_ARRAY && field_shows(&c, f, tc->snap_len)) {
+			tc->aux_count =
+				read_array(f, tc->snap.bytes, tc->aux.bytes);
+			break;
+		}
+	}
+}
+
+void trace_begin(struct trace_call *tc, int fd, unsigned long request,
+		 void *arg)
+{
+	const struct tr_ioctl *d = find_ioctl(request);
+	int saved_errno = errno;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->fd = fd;
+	tc->request = request;
+	tc->arg = arg;
+	tc->desc = d;
+	tc->aux_count = -1;
+	if (!d)
+		goto out;
+
+	switch (d->arg) {
+	case A_STRUCT:
+		snap_struct(tc, d->layout);
+		break;
+	case A_INTPTR:
+		tc->snap_ok = peek(tc->snap.bytes, (uintptr_t)arg, sizeof(int));
+		break;
+	case A_STRING:
+		tc->aux_count = peek_string((char *)tc->aux.bytes,
+					    TRACE_STR_MAX, (uintptr_t)arg);
+		break;
+	}
+out:
+	errno = saved_errno;
+}
+
+size_t trace_finish(struct trace_call *tc, int ret, int err, char *buf,
+		    size_t size)
+{
+	const struct tr_ioctl *d = tc->desc;
+	struct tr_buf b = { .p = buf, .size = size };
+	int saved_errno = errno;
+	size_t len;
+	int v;
+
+	putf(&b, "ioctl(%d, ", tc->fd);
+	if (!d) {
+		put_request(&b, tc->request);
+		putf(&b, ", %#lx", (unsigned long)tc->arg);
+		goto out;
+	}
+
+	put(&b, d->name);
+	if (d->arg != A_NONE)
+		put(&b, ", ");
+	switch (d->arg) {
+	case A_INT:
+		put_enum(&b, d->syms, (unsigned long)tc->arg);
+		break;
+	case A_INTPTR:
+		if (tc->snap_ok) {
+			memcpy(&v, tc->snap.bytes, sizeof(v));
+			putf(&b, "[%d]", v);
+		} else {
+			put_ptr(&b, tc->arg);
+		}
+		break;
+	case A_STRING:
+		if (tc->aux_count >= 0)
+			put_string(&b, (const char *)tc->aux.bytes,
+				   tc->aux_count);
+		else
+			put_ptr(&b, tc->arg);
+		break;
+	case A_STRUCT:
+		put_struct_arg(&b, tc, ret, err);
+		break;
+	}
+out:
+	put(&b, ")");
+	put_result(&b, ret, err);
+	put(&b, "\n");
+	len = tr_buf_end(&b);
+	errno = saved_errno;
+	return len;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * strace-style decoding of emulated ioctls, for uiommufd-run --trace.
+ *
+ * Usage, around each emulated ioctl:
+ *
+ *	struct trace_call tc;
+ *	char line[TRACE_LINE_MAX];
+ *
+ *	trace_begin(&tc, fd, request, arg);
+ *	ret = <the ioctl>;
+ *	err = errno;
+ *	len = trace_finish(&tc, ret, err, line, sizeof(line));
+ *	write(2, line, len);
+ *
+ * Both functions read the caller's memory only through process_vm_readv(),
+ * so bad pointers never crash them; they allocate nothing, keep no state
+ * outside *tc, are safe to call from any number of threads and leave errno
+ * as they found it.
+ */
+#ifndef UIOMMUFD_PRELOAD_TRACE_H
+#define UIOMMUFD_PRELOAD_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest argument struct snapshotted before the call, in bytes. */
+#define TRACE_SNAP_MAX 128
+/* Elements of a pointed-to array that are decoded; more print "...". */
+#define TRACE_ARRAY_MAX 8
+/* Largest decoded array element, in bytes. */
+#define TRACE_ELEM_MAX 32
+/* A line buffer this big never truncates any line trace_finish() makes. */
+#define TRACE_LINE_MAX 4096
+
+/* One traced call: filled by trace_begin(), consumed by trace_finish(). */
+struct trace_call {
+	int fd;
+	unsigned long request;
+	void *arg;
+	/* The matched ioctl description, NULL for an unknown request. */
+	const void *desc;
+	/* The struct's size word, and how many bytes of it snap holds. */
+	uint32_t user_size;
+	uint32_t snap_len;
+	/* 0 when the argument could not be read: the pointer is printed. */
+	int snap_ok;
+	/* Elements of the input array read into aux, -1 if unreadable. */
+	int aux_count;
+	/* The argument struct before the call, zero past snap_len. */
+	union {
+		uint64_t align;
+		unsigned char bytes[TRACE_SNAP_MAX];
+	} snap;
+	/* The array the struct points to (or a string), before the call. */
+	union {
+		uint64_t align;
+		unsigned char bytes[TRACE_ARRAY_MAX * TRACE_ELEM_MAX];
+	} aux;
+};
+
+/* Before the call: remember the call and snapshot its input. */
+void trace_begin(struct trace_call *tc, int fd, unsigned long request,
+		 void *arg);
+
+/*
+ * After the call: format one complete line ending in '\n' into buf
+ * (NUL-terminated) and return its length without the NUL. A line that does
+ * not fit is cut and ends in "...\n". ret is the ioctl's return value, err
+ * its errno when ret == -1.
+ */
+size_t trace_finish(struct trace_call *tc, int ret, int err, char *buf,
+		    size_t size);
+
+#endif /* UIOMMUFD_PRELOAD_TRACE_H */
