@@ -52,6 +52,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -133,6 +134,28 @@ REAL(faccessat, int, (int, const char *, int, int))
 REAL(euidaccess, int, (const char *, int))
 REAL(eaccess, int, (const char *, int))
 
+REAL(read, ssize_t, (int, void *, size_t))
+REAL(write, ssize_t, (int, const void *, size_t))
+REAL(pread, ssize_t, (int, void *, size_t, off_t))
+REAL(pread64, ssize_t, (int, void *, size_t, off64_t))
+REAL(pwrite, ssize_t, (int, const void *, size_t, off_t))
+REAL(pwrite64, ssize_t, (int, const void *, size_t, off64_t))
+REAL(readv, ssize_t, (int, const struct iovec *, int))
+REAL(writev, ssize_t, (int, const struct iovec *, int))
+REAL(preadv, ssize_t, (int, const struct iovec *, int, off_t))
+REAL(preadv64, ssize_t, (int, const struct iovec *, int, off64_t))
+REAL(pwritev, ssize_t, (int, const struct iovec *, int, off_t))
+REAL(pwritev64, ssize_t, (int, const struct iovec *, int, off64_t))
+REAL(preadv2, ssize_t, (int, const struct iovec *, int, off_t, int))
+REAL(preadv64v2, ssize_t, (int, const struct iovec *, int, off64_t, int))
+REAL(pwritev2, ssize_t, (int, const struct iovec *, int, off_t, int))
+REAL(pwritev64v2, ssize_t, (int, const struct iovec *, int, off64_t, int))
+REAL(__read_chk, ssize_t, (int, void *, size_t, size_t))
+REAL(__pread_chk, ssize_t, (int, void *, size_t, off_t, size_t))
+REAL(__pread64_chk, ssize_t, (int, void *, size_t, off64_t, size_t))
+REAL(lseek, off_t, (int, off_t, int))
+REAL(lseek64, off64_t, (int, off64_t, int))
+
 #define real(name) (real_##name##_fn())
 
 /* glibc declares these only for old binaries or fortified builds. */
@@ -150,15 +173,21 @@ int __lxstat64(int ver, const char *path, struct stat64 *st);
 int __fxstat64(int ver, int fd, struct stat64 *st);
 int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
 		 int flags);
+ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen);
+ssize_t __pread_chk(int fd, void *buf, size_t count, off_t off, size_t buflen);
+ssize_t __pread64_chk(int fd, void *buf, size_t count, off64_t off,
+		      size_t buflen);
 
 /* ---- emulated nodes ---------------------------------------------------- */
 
 /*
  * /dev/iommu is a misc device (major 10) with a dynamic minor; the shim
- * reports a fixed one so that stat of the path and fstat of an fd agree.
+ * reports the one Linux 6.12 gave it in the oracle, so that stat of the path
+ * and fstat of an fd agree. Its mode is 0666 rather than root's 0660: the
+ * point of the shim is that anyone may open it.
  */
 #define SHIM_IOMMU_MAJOR 10
-#define SHIM_IOMMU_MINOR 122
+#define SHIM_IOMMU_MINOR 257
 
 static bool is_iommu_name(const char *name, size_t len)
 {
@@ -634,6 +663,30 @@ static int iommu_access(int mode)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * /dev/iommu has neither read nor write methods: the kernel refuses both
+ * with EINVAL, after EBADF for an fd not opened for that direction.
+ */
+static ssize_t iommu_rw(int fd, bool write)
+{
+	int flags = real(fcntl)(fd, F_GETFL);
+
+	if (flags < 0)
+		return -1;
+	if ((flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY))
+		errno = EBADF;
+	else
+		errno = EINVAL;
+	return -1;
+}
+
+/* Nor does it seek. */
+static off_t iommu_lseek(void)
+{
+	errno = ESPIPE;
+	return -1;
 }
 
 /* ---- ioctl ------------------------------------------------------------- */
@@ -1165,4 +1218,75 @@ SHIM_EXPORT int eaccess(const char *path, int mode)
 	if (!is_iommu_path(AT_FDCWD, path))
 		return real(eaccess)(path, mode);
 	return iommu_access(mode);
+}
+
+/* Reading and writing: refused on /dev/iommu, as by the kernel. */
+#define SHIM_RW(ret, name, write, params, args)     \
+	SHIM_EXPORT ret name params                 \
+	{                                           \
+		if (maybe_emulated(fd))             \
+			return iommu_rw(fd, write); \
+		return real(name) args;             \
+	}
+
+SHIM_RW(ssize_t, read, false, (int fd, void *buf, size_t n), (fd, buf, n))
+SHIM_RW(ssize_t, write, true, (int fd, const void *buf, size_t n), (fd, buf, n))
+SHIM_RW(ssize_t, pread, false, (int fd, void *buf, size_t n, off_t off),
+	(fd, buf, n, off))
+SHIM_RW(ssize_t, pread64, false, (int fd, void *buf, size_t n, off64_t off),
+	(fd, buf, n, off))
+SHIM_RW(ssize_t, pwrite, true, (int fd, const void *buf, size_t n, off_t off),
+	(fd, buf, n, off))
+SHIM_RW(ssize_t, pwrite64, true,
+	(int fd, const void *buf, size_t n, off64_t off), (fd, buf, n, off))
+SHIM_RW(ssize_t, readv, false, (int fd, const struct iovec *iov, int cnt),
+	(fd, iov, cnt))
+SHIM_RW(ssize_t, writev, true, (int fd, const struct iovec *iov, int cnt),
+	(fd, iov, cnt))
+SHIM_RW(ssize_t, preadv, false,
+	(int fd, const struct iovec *iov, int cnt, off_t off),
+	(fd, iov, cnt, off))
+SHIM_RW(ssize_t, preadv64, false,
+	(int fd, const struct iovec *iov, int cnt, off64_t off),
+	(fd, iov, cnt, off))
+SHIM_RW(ssize_t, pwritev, true,
+	(int fd, const struct iovec *iov, int cnt, off_t off),
+	(fd, iov, cnt, off))
+SHIM_RW(ssize_t, pwritev64, true,
+	(int fd, const struct iovec *iov, int cnt, off64_t off),
+	(fd, iov, cnt, off))
+SHIM_RW(ssize_t, preadv2, false,
+	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
+	(fd, iov, cnt, off, flags))
+SHIM_RW(ssize_t, preadv64v2, false,
+	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
+	(fd, iov, cnt, off, flags))
+SHIM_RW(ssize_t, pwritev2, true,
+	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
+	(fd, iov, cnt, off, flags))
+SHIM_RW(ssize_t, pwritev64v2, true,
+	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
+	(fd, iov, cnt, off, flags))
+/* The fortified variants, called by -D_FORTIFY_SOURCE builds. */
+SHIM_RW(ssize_t, __read_chk, false,
+	(int fd, void *buf, size_t n, size_t buflen), (fd, buf, n, buflen))
+SHIM_RW(ssize_t, __pread_chk, false,
+	(int fd, void *buf, size_t n, off_t off, size_t buflen),
+	(fd, buf, n, off, buflen))
+SHIM_RW(ssize_t, __pread64_chk, false,
+	(int fd, void *buf, size_t n, off64_t off, size_t buflen),
+	(fd, buf, n, off, buflen))
+
+SHIM_EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	if (maybe_emulated(fd))
+		return iommu_lseek();
+	return real(lseek)(fd, off, whence);
+}
+
+SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence)
+{
+	if (maybe_emulated(fd))
+		return iommu_lseek();
+	return real(lseek64)(fd, off, whence);
 }

@@ -105,7 +105,7 @@ system_programs_see_the_node() {
 	"$R" -- test -c /dev/iommu
 	"$R" -- test -r /dev/iommu -a -w /dev/iommu
 	out=$("$R" -- ls -l /dev/iommu)
-	expect_match "ls -l" '^crw-rw-rw- 1 root root 10, 122 ' "$out"
+	expect_match "ls -l" '^crw-rw-rw- 1 root root 10, 257 ' "$out"
 }
 
 untouched_without_iommu() {

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -379,6 +380,47 @@ static void bad_pointers(void **state)
 	close(fd);
 }
 
+/* No read, write or seek methods: what the kernel answers. */
+static void read_write_seek(void **state)
+{
+	int fd = open("/dev/iommu", O_RDWR), rd, wr;
+	char buf[8] = "x";
+	struct iovec iov = { buf, sizeof(buf) };
+
+	(void)state;
+	assert_int_equal(read(fd, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(read(fd, buf, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(write(fd, buf, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(pread(fd, buf, 1, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(pwrite(fd, buf, 1, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(readv(fd, &iov, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(writev(fd, &iov, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), -1);
+	assert_int_equal(errno, ESPIPE);
+	close(fd);
+
+	/* The direction check comes first. */
+	rd = open("/dev/iommu", O_RDONLY);
+	wr = open("/dev/iommu", O_WRONLY);
+	assert_int_equal(write(rd, buf, 1), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(read(rd, buf, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(read(wr, buf, 1), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(write(wr, buf, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	close(rd);
+	close(wr);
+}
+
 /* The VFS answers these for any file, before the driver sees them. */
 static void vfs_ioctls(void **state)
 {
@@ -502,6 +544,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(close_range_closefrom),
 		cmocka_unit_test(poll_like_kernel),
 		cmocka_unit_test(bad_pointers),
+		cmocka_unit_test(read_write_seek),
 		cmocka_unit_test(vfs_ioctls),
 		cmocka_unit_test(fork_gets_a_copy),
 		cmocka_unit_test(exec_starts_fresh),
