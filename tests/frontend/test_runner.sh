@@ -71,6 +71,23 @@ static_refused() {
 	expect_eq "dynamic" "hello" "$("$R" -- "$tmp/dyn_hello")"
 }
 
+other_unsupported() {
+	# An ELF for another machine: a bare header saying aarch64.
+	printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\267\000' >"$tmp/arm64"
+	head -c 46 /dev/zero >>"$tmp/arm64"
+	chmod +x "$tmp/arm64"
+	err=$("$R" -- "$tmp/arm64" 2>&1) && rc=0 || rc=$?
+	expect_eq "exit foreign ELF" 126 $rc
+	expect_match "message" "is not an x86-64 program" "$err"
+	# Set-user-ID to someone else: the loader would drop LD_PRELOAD.
+	[ "$(id -u)" = 0 ] || skip_case "needs root to make a set-user-ID copy for another user"
+	${CC:-cc} -o "$tmp/suid_hello" "$HELLO_C"
+	chown nobody "$tmp/suid_hello" && chmod 4755 "$tmp/suid_hello"
+	err=$("$R" -- "$tmp/suid_hello" 2>&1) && rc=0 || rc=$?
+	expect_eq "exit set-user-ID" 126 $rc
+	expect_match "message" "is set-user-ID or set-group-ID" "$err"
+}
+
 exit_status() {
 	"$R" -- sh -c 'exit 7' && rc=0 || rc=$?
 	expect_eq "exit code" 7 $rc
@@ -126,6 +143,7 @@ run_case version
 run_case bad_options
 run_case not_found
 run_case static_refused
+run_case other_unsupported
 run_case exit_status
 run_case arguments
 run_case environment
