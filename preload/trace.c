@@ -34,140 +34,6 @@
 /* Longest string argument printed; longer ones end in "...". */
 #define TRACE_STR_MAX 64
 
-/*
- * IOMMU_TEST_CMD: the selftest ioctl of a kernel built with
- * CONFIG_IOMMUFD_TEST. It is not part of abi.h; the number, the op and flag
- * values and struct trace_test_cmd below mirror the layout of the Linux 6.12
- * drivers/iommu/iommufd/iommufd_test.h.
- */
-#ifndef IOMMU_TEST_CMD
-#define IOMMU_TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
-
-#define IOMMU_TEST_OP_ADD_RESERVED 1
-#define IOMMU_TEST_OP_MOCK_DOMAIN 2
-#define IOMMU_TEST_OP_MD_CHECK_MAP 3
-#define IOMMU_TEST_OP_MD_CHECK_REFS 4
-#define IOMMU_TEST_OP_CREATE_ACCESS 5
-#define IOMMU_TEST_OP_DESTROY_ACCESS_PAGES 6
-#define IOMMU_TEST_OP_ACCESS_PAGES 7
-#define IOMMU_TEST_OP_ACCESS_RW 8
-#define IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT 9
-#define IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE 10
-#define IOMMU_TEST_OP_ACCESS_REPLACE_IOAS 11
-#define IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS 12
-#define IOMMU_TEST_OP_DIRTY 13
-#define IOMMU_TEST_OP_MD_CHECK_IOTLB 14
-#define IOMMU_TEST_OP_TRIGGER_IOPF 15
-
-#define MOCK_FLAGS_ACCESS_WRITE (1 << 0)
-#define MOCK_FLAGS_ACCESS_SYZ (1 << 16)
-#define MOCK_ACCESS_RW_WRITE (1 << 0)
-#define MOCK_ACCESS_RW_SLOW_PATH (1 << 2)
-#define MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES (1 << 0)
-#define MOCK_FLAGS_DEVICE_NO_DIRTY (1 << 0)
-#define MOCK_FLAGS_DEVICE_HUGE_IOVA (1 << 1)
-
-#define IOMMU_HW_INFO_TYPE_SELFTEST 0xfeedbeef
-#define IOMMU_HWPT_DATA_SELFTEST 0xdead
-#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST 0xdeadbeef
-#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID 0xdadbeef
-#define IOMMU_TEST_INVALIDATE_FLAG_ALL (1 << 0)
-#endif
-
-struct trace_test_cmd {
-	__u32 size;
-	__u32 op;
-	__u32 id;
-	__u32 __reserved;
-	union {
-		struct {
-			__aligned_u64 start;
-			__aligned_u64 length;
-		} add_reserved;
-		struct {
-			__u32 out_stdev_id;
-			__u32 out_hwpt_id;
-			__u32 out_idev_id;
-		} mock_domain;
-		struct {
-			__u32 out_stdev_id;
-			__u32 out_hwpt_id;
-			__u32 out_idev_id;
-			__u32 dev_flags;
-		} mock_domain_flags;
-		struct {
-			__u32 pt_id;
-		} mock_domain_replace;
-		struct {
-			__aligned_u64 iova;
-			__aligned_u64 length;
-			__aligned_u64 uptr;
-		} check_map;
-		struct {
-			__aligned_u64 length;
-			__aligned_u64 uptr;
-			__u32 refs;
-		} check_refs;
-		struct {
-			__u32 out_access_fd;
-			__u32 flags;
-		} create_access;
-		struct {
-			__u32 access_pages_id;
-		} destroy_access_pages;
-		struct {
-			__u32 flags;
-			__u32 out_access_pages_id;
-			__aligned_u64 iova;
-			__aligned_u64 length;
-			__aligned_u64 uptr;
-		} access_pages;
-		struct {
-			__aligned_u64 iova;
-			__aligned_u64 length;
-			__aligned_u64 uptr;
-			__u32 flags;
-		} access_rw;
-		struct {
-			__u32 limit;
-		} memory_limit;
-		struct {
-			__u32 ioas_id;
-		} access_replace_ioas;
-		struct {
-			__u32 flags;
-			__aligned_u64 iova;
-			__aligned_u64 length;
-			__aligned_u64 page_size;
-			__aligned_u64 uptr;
-			__aligned_u64 out_nr_dirty;
-		} dirty;
-		struct {
-			__u32 id;
-			__u32 iotlb;
-		} check_iotlb;
-		struct {
-			__u32 dev_id;
-			__u32 pasid;
-			__u32 grpid;
-			__u32 perm;
-			__u64 addr;
-		} trigger_iopf;
-	};
-	__u32 last;
-};
-_Static_assert(offsetof(struct trace_test_cmd, add_reserved) == 16,
-	       "iommu_test_cmd union offset");
-_Static_assert(offsetof(struct trace_test_cmd, last) == 64,
-	       "iommu_test_cmd last offset");
-_Static_assert(sizeof(struct trace_test_cmd) == 72, "iommu_test_cmd size");
-
-/* An invalidation entry of the selftest mock driver (6.12 layout). */
-struct trace_hwpt_invalidate_selftest {
-	__u32 flags;
-	__u32 iotlb_id;
-};
-
 /* ---- description tables: types ---------------------------------------- */
 
 /* A named value: an enum value, or one bit (or mask) of a flags word. */
@@ -508,11 +374,11 @@ static const struct tr_field vtd_s1_invalidate_fields[] = {
 LAYOUT(vtd_s1_invalidate, sizeof(struct iommu_hwpt_vtd_s1_invalidate));
 
 static const struct tr_field selftest_invalidate_fields[] = {
-	F(trace_hwpt_invalidate_selftest, flags, T_FLAGS, D_INOUT,
+	F(iommu_hwpt_invalidate_selftest, flags, T_FLAGS, D_INOUT,
 	  .syms = selftest_invalidate_flags),
-	F(trace_hwpt_invalidate_selftest, iotlb_id, T_DEC, D_INOUT),
+	F(iommu_hwpt_invalidate_selftest, iotlb_id, T_DEC, D_INOUT),
 };
-LAYOUT(selftest_invalidate, sizeof(struct trace_hwpt_invalidate_selftest));
+LAYOUT(selftest_invalidate, sizeof(struct iommu_hwpt_invalidate_selftest));
 
 static const struct tr_elem_kind invalidate_kinds[] = {
 	{ IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, &vtd_s1_invalidate_layout },
@@ -711,120 +577,120 @@ LAYOUT(fault_alloc, sizeof(struct iommu_fault_alloc));
 /* ---- IOMMU_TEST_CMD: one nested layout per op ---------------------------- */
 
 #define TEST_OP(m, opval) \
-	FS(trace_test_cmd, m, m##_layout, IF_EQ(trace_test_cmd, op, opval))
+	FS(iommu_test_cmd, m, m##_layout, IF_EQ(iommu_test_cmd, op, opval))
 
 static const struct tr_field add_reserved_fields[] = {
-	FM(trace_test_cmd, add_reserved, start, T_HEX, D_IN),
-	FM(trace_test_cmd, add_reserved, length, T_HEX, D_IN),
+	FM(iommu_test_cmd, add_reserved, start, T_HEX, D_IN),
+	FM(iommu_test_cmd, add_reserved, length, T_HEX, D_IN),
 };
 LAYOUT(add_reserved, 16);
 
 static const struct tr_field mock_domain_fields[] = {
-	FM(trace_test_cmd, mock_domain, out_stdev_id, T_DEC, D_OUT),
-	FM(trace_test_cmd, mock_domain, out_hwpt_id, T_DEC, D_OUT),
-	FM(trace_test_cmd, mock_domain, out_idev_id, T_DEC, D_OUT),
+	FM(iommu_test_cmd, mock_domain, out_stdev_id, T_DEC, D_OUT),
+	FM(iommu_test_cmd, mock_domain, out_hwpt_id, T_DEC, D_OUT),
+	FM(iommu_test_cmd, mock_domain, out_idev_id, T_DEC, D_OUT),
 };
 LAYOUT(mock_domain, 12);
 
 static const struct tr_field mock_domain_flags_fields[] = {
-	FM(trace_test_cmd, mock_domain_flags, out_stdev_id, T_DEC, D_OUT),
-	FM(trace_test_cmd, mock_domain_flags, out_hwpt_id, T_DEC, D_OUT),
-	FM(trace_test_cmd, mock_domain_flags, out_idev_id, T_DEC, D_OUT),
-	FM(trace_test_cmd, mock_domain_flags, dev_flags, T_FLAGS, D_IN,
+	FM(iommu_test_cmd, mock_domain_flags, out_stdev_id, T_DEC, D_OUT),
+	FM(iommu_test_cmd, mock_domain_flags, out_hwpt_id, T_DEC, D_OUT),
+	FM(iommu_test_cmd, mock_domain_flags, out_idev_id, T_DEC, D_OUT),
+	FM(iommu_test_cmd, mock_domain_flags, dev_flags, T_FLAGS, D_IN,
 	   .syms = mock_device_flags),
 };
 LAYOUT(mock_domain_flags, 16);
 
 static const struct tr_field mock_domain_replace_fields[] = {
-	FM(trace_test_cmd, mock_domain_replace, pt_id, T_DEC, D_INOUT),
+	FM(iommu_test_cmd, mock_domain_replace, pt_id, T_DEC, D_INOUT),
 };
 LAYOUT(mock_domain_replace, 4);
 
 static const struct tr_field check_map_fields[] = {
-	FM(trace_test_cmd, check_map, iova, T_HEX, D_IN),
-	FM(trace_test_cmd, check_map, length, T_HEX, D_IN),
-	FM(trace_test_cmd, check_map, uptr, T_HEX, D_IN),
+	FM(iommu_test_cmd, check_map, iova, T_HEX, D_IN),
+	FM(iommu_test_cmd, check_map, length, T_HEX, D_IN),
+	FM(iommu_test_cmd, check_map, uptr, T_HEX, D_IN),
 };
 LAYOUT(check_map, 24);
 
 static const struct tr_field check_refs_fields[] = {
-	FM(trace_test_cmd, check_refs, length, T_HEX, D_IN),
-	FM(trace_test_cmd, check_refs, uptr, T_HEX, D_IN),
-	FM(trace_test_cmd, check_refs, refs, T_DEC, D_IN),
+	FM(iommu_test_cmd, check_refs, length, T_HEX, D_IN),
+	FM(iommu_test_cmd, check_refs, uptr, T_HEX, D_IN),
+	FM(iommu_test_cmd, check_refs, refs, T_DEC, D_IN),
 };
 LAYOUT(check_refs, 24);
 
 static const struct tr_field create_access_fields[] = {
-	FM(trace_test_cmd, create_access, out_access_fd, T_DEC, D_OUT),
-	FM(trace_test_cmd, create_access, flags, T_FLAGS, D_IN,
+	FM(iommu_test_cmd, create_access, out_access_fd, T_DEC, D_OUT),
+	FM(iommu_test_cmd, create_access, flags, T_FLAGS, D_IN,
 	   .syms = mock_create_access_flags),
 };
 LAYOUT(create_access, 8);
 
 static const struct tr_field destroy_access_pages_fields[] = {
-	FM(trace_test_cmd, destroy_access_pages, access_pages_id, T_DEC, D_IN),
+	FM(iommu_test_cmd, destroy_access_pages, access_pages_id, T_DEC, D_IN),
 };
 LAYOUT(destroy_access_pages, 4);
 
 static const struct tr_field access_pages_fields[] = {
-	FM(trace_test_cmd, access_pages, flags, T_FLAGS, D_IN,
+	FM(iommu_test_cmd, access_pages, flags, T_FLAGS, D_IN,
 	   .syms = mock_access_pages_flags),
-	FM(trace_test_cmd, access_pages, out_access_pages_id, T_DEC, D_OUT),
-	FM(trace_test_cmd, access_pages, iova, T_HEX, D_IN),
-	FM(trace_test_cmd, access_pages, length, T_HEX, D_IN),
-	FM(trace_test_cmd, access_pages, uptr, T_HEX, D_IN),
+	FM(iommu_test_cmd, access_pages, out_access_pages_id, T_DEC, D_OUT),
+	FM(iommu_test_cmd, access_pages, iova, T_HEX, D_IN),
+	FM(iommu_test_cmd, access_pages, length, T_HEX, D_IN),
+	FM(iommu_test_cmd, access_pages, uptr, T_HEX, D_IN),
 };
 LAYOUT(access_pages, 32);
 
 static const struct tr_field access_rw_fields[] = {
-	FM(trace_test_cmd, access_rw, iova, T_HEX, D_IN),
-	FM(trace_test_cmd, access_rw, length, T_HEX, D_IN),
-	FM(trace_test_cmd, access_rw, uptr, T_HEX, D_IN),
-	FM(trace_test_cmd, access_rw, flags, T_FLAGS, D_IN,
+	FM(iommu_test_cmd, access_rw, iova, T_HEX, D_IN),
+	FM(iommu_test_cmd, access_rw, length, T_HEX, D_IN),
+	FM(iommu_test_cmd, access_rw, uptr, T_HEX, D_IN),
+	FM(iommu_test_cmd, access_rw, flags, T_FLAGS, D_IN,
 	   .syms = mock_access_rw_flags),
 };
 LAYOUT(access_rw, 32);
 
 static const struct tr_field memory_limit_fields[] = {
-	FM(trace_test_cmd, memory_limit, limit, T_DEC, D_IN),
+	FM(iommu_test_cmd, memory_limit, limit, T_DEC, D_IN),
 };
 LAYOUT(memory_limit, 4);
 
 static const struct tr_field access_replace_ioas_fields[] = {
-	FM(trace_test_cmd, access_replace_ioas, ioas_id, T_DEC, D_IN),
+	FM(iommu_test_cmd, access_replace_ioas, ioas_id, T_DEC, D_IN),
 };
 LAYOUT(access_replace_ioas, 4);
 
 static const struct tr_field dirty_fields[] = {
-	FM(trace_test_cmd, dirty, flags, T_FLAGS, D_IN),
-	FM(trace_test_cmd, dirty, iova, T_HEX, D_IN),
-	FM(trace_test_cmd, dirty, length, T_HEX, D_IN),
-	FM(trace_test_cmd, dirty, page_size, T_HEX, D_IN),
-	FM(trace_test_cmd, dirty, uptr, T_HEX, D_IN),
-	FM(trace_test_cmd, dirty, out_nr_dirty, T_DEC, D_OUT),
+	FM(iommu_test_cmd, dirty, flags, T_FLAGS, D_IN),
+	FM(iommu_test_cmd, dirty, iova, T_HEX, D_IN),
+	FM(iommu_test_cmd, dirty, length, T_HEX, D_IN),
+	FM(iommu_test_cmd, dirty, page_size, T_HEX, D_IN),
+	FM(iommu_test_cmd, dirty, uptr, T_HEX, D_IN),
+	FM(iommu_test_cmd, dirty, out_nr_dirty, T_DEC, D_OUT),
 };
 LAYOUT(dirty, 48);
 
 static const struct tr_field check_iotlb_fields[] = {
-	FM(trace_test_cmd, check_iotlb, id, T_DEC, D_IN),
-	FM(trace_test_cmd, check_iotlb, iotlb, T_HEX, D_IN),
+	FM(iommu_test_cmd, check_iotlb, id, T_DEC, D_IN),
+	FM(iommu_test_cmd, check_iotlb, iotlb, T_HEX, D_IN),
 };
 LAYOUT(check_iotlb, 8);
 
 static const struct tr_field trigger_iopf_fields[] = {
-	FM(trace_test_cmd, trigger_iopf, dev_id, T_DEC, D_IN),
-	FM(trace_test_cmd, trigger_iopf, pasid, T_DEC, D_IN),
-	FM(trace_test_cmd, trigger_iopf, grpid, T_DEC, D_IN),
-	FM(trace_test_cmd, trigger_iopf, perm, T_FLAGS, D_IN,
+	FM(iommu_test_cmd, trigger_iopf, dev_id, T_DEC, D_IN),
+	FM(iommu_test_cmd, trigger_iopf, pasid, T_DEC, D_IN),
+	FM(iommu_test_cmd, trigger_iopf, grpid, T_DEC, D_IN),
+	FM(iommu_test_cmd, trigger_iopf, perm, T_FLAGS, D_IN,
 	   .syms = pgfault_perms),
-	FM(trace_test_cmd, trigger_iopf, addr, T_HEX, D_IN),
+	FM(iommu_test_cmd, trigger_iopf, addr, T_HEX, D_IN),
 };
 LAYOUT(trigger_iopf, 24);
 
 static const struct tr_field test_cmd_fields[] = {
-	F(trace_test_cmd, size, T_DEC, D_IN),
-	F(trace_test_cmd, op, T_ENUM, D_IN, .syms = test_ops),
-	F(trace_test_cmd, id, T_DEC, D_IN),
+	F(iommu_test_cmd, size, T_DEC, D_IN),
+	F(iommu_test_cmd, op, T_ENUM, D_IN, .syms = test_ops),
+	F(iommu_test_cmd, id, T_DEC, D_IN),
 	TEST_OP(add_reserved, IOMMU_TEST_OP_ADD_RESERVED),
 	TEST_OP(mock_domain, IOMMU_TEST_OP_MOCK_DOMAIN),
 	TEST_OP(check_map, IOMMU_TEST_OP_MD_CHECK_MAP),
@@ -841,7 +707,7 @@ static const struct tr_field test_cmd_fields[] = {
 	TEST_OP(check_iotlb, IOMMU_TEST_OP_MD_CHECK_IOTLB),
 	TEST_OP(trigger_iopf, IOMMU_TEST_OP_TRIGGER_IOPF),
 };
-LAYOUT(test_cmd, sizeof(struct trace_test_cmd));
+LAYOUT(test_cmd, sizeof(struct iommu_test_cmd));
 
 /* ---- VFIO layouts -------------------------------------------------------- */
 
