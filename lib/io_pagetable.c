@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "io_pagetable.h"
+#include "iommu.h"
 
 static inline uint64_t roundup_pow_of_two(uint64_t x)
 {
@@ -291,6 +292,99 @@ out_unlock:
 	return rc;
 }
 
+/* ---- mirroring areas into domains ---------------------------------- */
+
+static int iopt_area_fill_domain(struct iopt_area *area,
+				 struct iopt_pages *pages,
+				 struct iommu_domain *domain)
+{
+	uint64_t iova = iopt_area_iova(area), size = iopt_area_length(area);
+	uint64_t paddr = pages->uptr + area->start_index * IOMMUFD_PAGE_SIZE +
+			 area->page_offset;
+	uint64_t done = 0;
+	int rc;
+
+	if (!area->iopt->disable_large_pages)
+		return iommu_map(domain, iova, paddr, size, area->iommu_prot);
+	/* One CPU page per call keeps the domain from using large pages. */
+	while (done < size) {
+		uint64_t n = IOMMUFD_MIN(IOMMUFD_PAGE_SIZE, size - done);
+
+		rc = iommu_map(domain, iova + done, paddr + done, n,
+			       area->iommu_prot);
+		if (rc) {
+			if (done)
+				iommu_unmap(domain, iova, done);
+			return rc;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static void iopt_area_unfill_domain(struct iopt_area *area,
+				    struct iommu_domain *domain)
+{
+	iommu_unmap(domain, iopt_area_iova(area), iopt_area_length(area));
+}
+
+static int iopt_area_pin(struct iopt_area *area, struct iopt_pages *pages)
+{
+	int rc;
+
+	area->pages_node.start = area->start_index;
+	area->pages_node.last = area->last_index;
+	rc = iopt_pages_pin(pages, &area->pages_node);
+	if (!rc)
+		area->domains_pinned = true;
+	return rc;
+}
+
+static void iopt_area_unpin(struct iopt_area *area, struct iopt_pages *pages)
+{
+	if (!area->domains_pinned)
+		return;
+	iopt_pages_unpin(pages, &area->pages_node);
+	area->domains_pinned = false;
+}
+
+/* Pin @area and map it into every domain; on failure nothing changed. */
+static int iopt_area_fill_domains(struct iopt_area *area,
+				  struct iopt_pages *pages)
+{
+	struct io_pagetable *iopt = area->iopt;
+	unsigned int i;
+	int rc;
+
+	if (!iopt->nr_domains)
+		return 0;
+	rc = iopt_area_pin(area, pages);
+	if (rc)
+		return rc;
+	for (i = 0; i != iopt->nr_domains; i++) {
+		rc = iopt_area_fill_domain(area, pages, iopt->domains[i]);
+		if (rc)
+			goto err_unfill;
+	}
+	return 0;
+err_unfill:
+	while (i--)
+		iopt_area_unfill_domain(area, iopt->domains[i]);
+	iopt_area_unpin(area, pages);
+	return rc;
+}
+
+static void iopt_area_unfill_domains(struct iopt_area *area,
+				     struct iopt_pages *pages)
+{
+	struct io_pagetable *iopt = area->iopt;
+	unsigned int i;
+
+	for (i = 0; i != iopt->nr_domains; i++)
+		iopt_area_unfill_domain(area, iopt->domains[i]);
+	iopt_area_unpin(area, pages);
+}
+
 /*
  * Map the slices of @list at consecutive IOVA. On success the areas own
  * the list's pages references; on failure the caller frees the list.
@@ -307,6 +401,18 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 	if (rc)
 		return rc;
 
+	/* Domains cannot come or go until the areas are published. */
+	pthread_rwlock_rdlock(&iopt->domains_rwsem);
+	for (i = 0; i != nr; i++) {
+		rc = iopt_area_fill_domains(list[i].area, list[i].pages);
+		if (rc) {
+			while (i--)
+				iopt_area_unfill_domains(list[i].area,
+							 list[i].pages);
+			goto out_unlock_domains;
+		}
+	}
+
 	pthread_rwlock_wrlock(&iopt->iova_rwsem);
 	for (i = 0; i != nr; i++) {
 		list[i].area->pages = list[i].pages;
@@ -314,7 +420,9 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 		list[i].area = NULL;
 	}
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
-	return 0;
+out_unlock_domains:
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+	return rc;
 }
 
 int iopt_map_user_pages(struct uiommufd_ctx *ictx, struct io_pagetable *iopt,
@@ -429,6 +537,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
 			break;
 		}
 		itree_remove(&iopt->area_itree, &area->node);
+		iopt_area_unfill_domains(area, pages);
 		iommufd_free(area);
 		iopt_put_pages(pages);
 		unmapped_bytes += area_last - area_first + 1;
@@ -499,28 +608,32 @@ out_unlock:
 	return rc;
 }
 
-int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
-		      void *owner)
+/* Caller holds iova_rwsem for writing. */
+static int __iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start,
+			       uint64_t last, void *owner)
 {
 	struct iopt_reserved *reserved;
-	int rc = 0;
 
-	pthread_rwlock_wrlock(&iopt->iova_rwsem);
 	if (itree_iter_first(&iopt->area_itree, start, last) ||
-	    itree_iter_first(&iopt->allowed_itree, start, last)) {
-		rc = -EADDRINUSE;
-		goto out_unlock;
-	}
+	    itree_iter_first(&iopt->allowed_itree, start, last))
+		return -EADDRINUSE;
 	reserved = iommufd_zalloc(sizeof(*reserved));
-	if (!reserved) {
-		rc = -ENOMEM;
-		goto out_unlock;
-	}
+	if (!reserved)
+		return -ENOMEM;
 	reserved->node.start = start;
 	reserved->node.last = last;
 	reserved->owner = owner;
 	itree_insert(&iopt->reserved_itree, &reserved->node);
-out_unlock:
+	return 0;
+}
+
+int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
+		      void *owner)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	rc = __iopt_reserve_iova(iopt, start, last, owner);
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	return rc;
 }
@@ -562,6 +675,7 @@ void iopt_init_table(struct io_pagetable *iopt)
 void iopt_destroy_table(struct io_pagetable *iopt)
 {
 	__iopt_remove_reserved_iova(iopt, NULL, true);
+	iommufd_free(iopt->domains);
 	iopt_free_allowed(&iopt->allowed_itree);
 	pthread_rwlock_destroy(&iopt->iova_rwsem);
 	pthread_rwlock_destroy(&iopt->domains_rwsem);
@@ -590,7 +704,14 @@ static int iopt_calculate_iova_alignment(struct io_pagetable *iopt)
 {
 	uint64_t new_iova_alignment =
 		iopt->disable_large_pages ? IOMMUFD_PAGE_SIZE : 1;
+	unsigned int i;
 	int rc;
+
+	for (i = 0; i != iopt->nr_domains; i++)
+		new_iova_alignment =
+			IOMMUFD_MAX(new_iova_alignment,
+				    1ULL << __builtin_ctzll(
+					    iopt->domains[i]->pgsize_bitmap));
 
 	if (new_iova_alignment > iopt->iova_alignment) {
 		rc = iopt_check_iova_alignment(iopt, new_iova_alignment);
@@ -627,4 +748,149 @@ int iopt_disable_large_pages(struct io_pagetable *iopt)
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	pthread_rwlock_unlock(&iopt->domains_rwsem);
 	return rc;
+}
+
+/* ---- domains ------------------------------------------------------- */
+
+/* Caller holds both locks for writing. */
+static int iopt_fill_domain(struct io_pagetable *iopt,
+			    struct iommu_domain *domain)
+{
+	struct itree_node *node, *end;
+	int rc;
+
+	for (node = itree_first(&iopt->area_itree); node;
+	     node = itree_next(node)) {
+		struct iopt_area *area = iopt_node_to_area(node);
+		struct iopt_pages *pages = area->pages;
+
+		if (!pages)
+			continue;
+		if (!iopt->nr_domains) {
+			rc = iopt_area_pin(area, pages);
+			if (rc)
+				goto out_unfill;
+		}
+		rc = iopt_area_fill_domain(area, pages, domain);
+		if (rc) {
+			if (!iopt->nr_domains)
+				iopt_area_unpin(area, pages);
+			goto out_unfill;
+		}
+	}
+	return 0;
+out_unfill:
+	end = node;
+	for (node = itree_first(&iopt->area_itree); node != end;
+	     node = itree_next(node)) {
+		struct iopt_area *area = iopt_node_to_area(node);
+
+		if (!area->pages)
+			continue;
+		iopt_area_unfill_domain(area, domain);
+		if (!iopt->nr_domains)
+			iopt_area_unpin(area, area->pages);
+	}
+	return rc;
+}
+
+/*
+ * Mirror the IOAS into @domain: the IOVA outside its aperture becomes
+ * reserved, the IOAS's alignment grows to the domain's smallest page,
+ * and every area is mapped. Existing areas that conflict: -EADDRINUSE.
+ */
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct iommu_domain *domain)
+{
+	uint64_t new_iova_alignment;
+	struct iommu_domain **domains;
+	unsigned int i;
+	int rc;
+
+	pthread_rwlock_wrlock(&iopt->domains_rwsem);
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	for (i = 0; i != iopt->nr_domains; i++) {
+		if (iopt->domains[i] == domain) {
+			rc = -EEXIST;
+			goto out_unlock;
+		}
+	}
+	new_iova_alignment =
+		IOMMUFD_MAX(1ULL << __builtin_ctzll(domain->pgsize_bitmap),
+			    iopt->iova_alignment);
+	if (new_iova_alignment > IOMMUFD_PAGE_SIZE) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (new_iova_alignment != iopt->iova_alignment) {
+		rc = iopt_check_iova_alignment(iopt, new_iova_alignment);
+		if (rc)
+			goto out_unlock;
+	}
+	if (domain->aperture_start != 0) {
+		rc = __iopt_reserve_iova(iopt, 0, domain->aperture_start - 1,
+					 domain);
+		if (rc)
+			goto out_reserved;
+	}
+	if (domain->aperture_end != IOMMUFD_ULONG_MAX) {
+		rc = __iopt_reserve_iova(iopt, domain->aperture_end + 1,
+					 IOMMUFD_ULONG_MAX, domain);
+		if (rc)
+			goto out_reserved;
+	}
+	domains = iommufd_realloc_array(iopt->domains, iopt->nr_domains + 1,
+					sizeof(*domains));
+	if (!domains) {
+		rc = -ENOMEM;
+		goto out_reserved;
+	}
+	iopt->domains = domains;
+	rc = iopt_fill_domain(iopt, domain);
+	if (rc)
+		goto out_reserved;
+	iopt->iova_alignment = new_iova_alignment;
+	iopt->domains[iopt->nr_domains++] = domain;
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+	return 0;
+out_reserved:
+	__iopt_remove_reserved_iova(iopt, domain, false);
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+	return rc;
+}
+
+void iopt_table_remove_domain(struct io_pagetable *iopt,
+			      struct iommu_domain *domain)
+{
+	struct itree_node *node;
+	unsigned int i;
+
+	pthread_rwlock_wrlock(&iopt->domains_rwsem);
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	for (i = 0; i != iopt->nr_domains; i++)
+		if (iopt->domains[i] == domain)
+			break;
+	if (i == iopt->nr_domains)
+		goto out_unlock;
+	iopt->domains[i] = iopt->domains[--iopt->nr_domains];
+
+	for (node = itree_first(&iopt->area_itree); node;
+	     node = itree_next(node)) {
+		struct iopt_area *area = iopt_node_to_area(node);
+
+		if (!area->pages)
+			continue;
+		iopt_area_unfill_domain(area, domain);
+		if (!iopt->nr_domains)
+			iopt_area_unpin(area, area->pages);
+	}
+	__iopt_remove_reserved_iova(iopt, domain, false);
+	/* Lowering the alignment cannot fail. */
+	(void)iopt_calculate_iova_alignment(iopt);
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
 }

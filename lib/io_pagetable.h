@@ -30,8 +30,17 @@ enum {
 	IOPT_ALLOC_IOVA = 1 << 0,
 };
 
+struct iommu_domain;
+
+/*
+ * @domains: the IOMMU domains every area is mirrored into; changed with
+ * both locks held for writing. Areas are pinned (pages_node) while at
+ * least one domain exists.
+ */
 struct io_pagetable {
 	pthread_rwlock_t domains_rwsem;
+	struct iommu_domain **domains;
+	unsigned int nr_domains;
 	pthread_rwlock_t iova_rwsem;
 	struct itree area_itree;
 	/* IOVA that automatic allocation may use; empty means all of it */
@@ -48,6 +57,9 @@ struct io_pagetable {
  */
 struct iopt_area {
 	struct itree_node node;
+	/* The area's hold on its pages while domains mirror it */
+	struct itree_node pages_node;
+	bool domains_pinned;
 	struct io_pagetable *iopt;
 	struct iopt_pages *pages;
 	/* index range of @pages covered, in IOMMUFD_PAGE_SIZE units */
@@ -95,6 +107,7 @@ static inline uint64_t iopt_area_start_byte(const struct iopt_area *area,
  * and @npinned is charged to the accounting mode chosen at creation.
  */
 struct iopt_pages {
+	struct list_head umem_item; /* in umem->pages_list */
 	atomic_uint refcount;
 	pthread_mutex_t mutex;
 	struct iommufd_umem *umem;
@@ -116,6 +129,8 @@ void iopt_put_pages(struct iopt_pages *pages);
  */
 int iopt_pages_pin(struct iopt_pages *pages, struct itree_node *pin);
 void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin);
+/* How many iopt_pages of @umem hold the page at @uptr pinned. */
+unsigned int iopt_pages_count_pins(struct iommufd_umem *umem, uint64_t uptr);
 
 /* One slice of pages to be mapped at consecutive IOVA. */
 struct iopt_pages_list {
@@ -144,12 +159,24 @@ void iopt_free_allowed(struct itree *allowed);
 int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
 		      void *owner);
 void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct iommu_domain *domain);
+void iopt_table_remove_domain(struct io_pagetable *iopt,
+			      struct iommu_domain *domain);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 
+/*
+ * @mutex serialises attaching to the IOAS and protects @hwpt_list, the
+ * paging HWPTs built on it (candidates for an automatic domain).
+ */
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
+	pthread_mutex_t mutex;
+	struct list_head hwpt_list;
 };
+
+struct iommufd_ioas *iommufd_get_ioas(struct uiommufd_ctx *ictx, uint32_t id);
 
 #endif /* IO_PAGETABLE_H */

@@ -14,6 +14,7 @@ void iommufd_ioas_destroy(struct iommufd_object *obj)
 
 	iopt_unmap_all(&ioas->iopt, NULL);
 	iopt_destroy_table(&ioas->iopt);
+	pthread_mutex_destroy(&ioas->mutex);
 }
 
 struct iommufd_ioas *iommufd_get_ioas(struct uiommufd_ctx *ictx, uint32_t id)
@@ -37,6 +38,8 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (!ioas)
 		return -errno;
 	iopt_init_table(&ioas->iopt);
+	pthread_mutex_init(&ioas->mutex, NULL);
+	list_init(&ioas->hwpt_list);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "list.h"
 #include "uiommufd/abi.h"
 #include "uiommufd/uiommufd.h"
 
@@ -86,6 +87,9 @@ struct iommufd_umem {
 	atomic_ulong mm_locked_vm;
 	atomic_ulong mm_pinned_vm;
 	atomic_ulong user_locked_vm;
+	/* Every iopt_pages of this memory, for IOMMU_TEST_OP_MD_CHECK_REFS */
+	pthread_mutex_t pages_lock;
+	struct list_head pages_list;
 };
 
 /* The calling process; shared by all contexts, like current->mm. */
@@ -95,6 +99,7 @@ int iommufd_copy_from_user(struct iommufd_umem *umem, void *dst, uint64_t src,
 			   size_t len);
 int iommufd_copy_to_user(struct iommufd_umem *umem, uint64_t dst,
 			 const void *src, size_t len);
+int iommufd_clear_user(struct iommufd_umem *umem, uint64_t dst, size_t len);
 /* 1 if all zero, 0 if not, -EFAULT */
 int iommufd_check_zeroed_user(struct iommufd_umem *umem, uint64_t src,
 			      size_t len);
@@ -104,7 +109,10 @@ int iommufd_check_zeroed_user(struct iommufd_umem *umem, uint64_t src,
 enum iommufd_object_type {
 	IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -168,6 +176,8 @@ struct iommufd_object *iommufd_get_object(struct uiommufd_ctx *ictx,
 					  uint32_t id,
 					  enum iommufd_object_type type);
 void iommufd_put_object(struct iommufd_object *obj);
+int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id,
+			  struct iommufd_object *expect);
 
 /* ---- per-concept ioctl handlers ------------------------------------ */
 
@@ -183,6 +193,10 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 			       struct uiommufd_ctx *ictx);
+
+void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+int iommufd_test(struct iommufd_ucmd *ucmd);
 
 /* Container ioctls; -ENOTTY until VFIO compatibility exists. */
 int iommufd_vfio_ioctl(struct uiommufd_ctx *ictx, unsigned int cmd,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "io_pagetable.h"
 #include "iommufd_private.h"
 
@@ -24,10 +25,16 @@
 
 struct iommufd_object_ops {
 	void (*destroy)(struct iommufd_object *obj);
+	/* Undo a never-published object, if that differs from destroy. */
+	void (*abort)(struct iommufd_object *obj);
 };
 
 static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_DEVICE] = { .destroy = iommufd_device_destroy },
+	[IOMMUFD_OBJ_HWPT_PAGING] = { .destroy = iommufd_hwpt_paging_destroy,
+				      .abort = iommufd_hwpt_paging_abort },
 	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
+	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
 };
 
 /* ---- free ID min-heap ---------------------------------------------- */
@@ -170,7 +177,12 @@ void iommufd_object_abort(struct uiommufd_ctx *ictx, struct iommufd_object *obj)
 void iommufd_object_abort_and_destroy(struct uiommufd_ctx *ictx,
 				      struct iommufd_object *obj)
 {
-	iommufd_object_ops[obj->type].destroy(obj);
+	const struct iommufd_object_ops *ops = &iommufd_object_ops[obj->type];
+
+	if (ops->abort)
+		ops->abort(obj);
+	else
+		ops->destroy(obj);
 	iommufd_object_abort(ictx, obj);
 }
 
@@ -206,8 +218,12 @@ static void iommufd_object_destroy(struct iommufd_object *obj)
 	iommufd_free(obj);
 }
 
-/* Take @id out of the table if nothing but the table uses it. */
-static int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id)
+/*
+ * Take @id out of the table and destroy it if nothing but the table uses
+ * it; with @expect, only if @id is still that object.
+ */
+int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id,
+			  struct iommufd_object *expect)
 {
 	struct iommufd_object *obj = NULL;
 	unsigned int one = 1;
@@ -215,7 +231,7 @@ static int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id)
 	pthread_mutex_lock(&ictx->objects_lock);
 	if (id && id < ictx->next_id)
 		obj = ictx->objects[id];
-	if (!obj || obj == IOMMUFD_OBJ_RESERVED) {
+	if (!obj || obj == IOMMUFD_OBJ_RESERVED || (expect && obj != expect)) {
 		pthread_mutex_unlock(&ictx->objects_lock);
 		return -ENOENT;
 	}
@@ -266,7 +282,7 @@ UIOMMUFD_EXPORT void uiommufd_close(struct uiommufd_ctx *ictx)
 		uint32_t id;
 
 		for (id = 1; id < ictx->next_id; id++)
-			if (!iommufd_object_remove(ictx, id))
+			if (!iommufd_object_remove(ictx, id, NULL))
 				destroyed++;
 		if (!destroyed)
 			break;
@@ -288,7 +304,7 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_destroy *cmd = ucmd->cmd;
 
-	return iommufd_object_remove(ucmd->ictx, cmd->id);
+	return iommufd_object_remove(ucmd->ictx, cmd->id, NULL);
 }
 
 int iommufd_option_rlimit_mode(struct iommu_option *cmd,
@@ -387,6 +403,11 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[33] = {
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc,
+		 __reserved),
+	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info,
+		 __reserved),
+	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
 };
 
 /* Big enough for every request struct this library knows. */

@@ -40,6 +40,9 @@ int iopt_alloc_pages(struct iommufd_umem *umem, uint64_t uptr, uint64_t length,
 		pages->account_mode = IOPT_PAGES_ACCOUNT_NONE;
 	else
 		pages->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	pthread_mutex_lock(&umem->pages_lock);
+	list_add_tail(&pages->umem_item, &umem->pages_list);
+	pthread_mutex_unlock(&umem->pages_lock);
 	*out = pages;
 	return 0;
 }
@@ -53,6 +56,9 @@ void iopt_put_pages(struct iopt_pages *pages)
 {
 	if (atomic_fetch_sub(&pages->refcount, 1) != 1)
 		return;
+	pthread_mutex_lock(&pages->umem->pages_lock);
+	list_del_init(&pages->umem_item);
+	pthread_mutex_unlock(&pages->umem->pages_lock);
 	pthread_mutex_destroy(&pages->mutex);
 	iommufd_free(pages);
 }
@@ -178,4 +184,36 @@ void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin)
 	pages->npinned -= released;
 	(void)iopt_pages_update_pinned(pages, released, false);
 	pthread_mutex_unlock(&pages->mutex);
+}
+
+/*
+ * A page is pinned once per iopt_pages that pins it, however many areas,
+ * domains or accesses of that iopt_pages need it: the count the kernel's
+ * page refcount carries, which IOMMU_TEST_OP_MD_CHECK_REFS checks.
+ */
+unsigned int iopt_pages_count_pins(struct iommufd_umem *umem, uint64_t uptr)
+{
+	struct list_head *pos;
+	unsigned int refs = 0;
+
+	uptr &= ~(IOMMUFD_PAGE_SIZE - 1);
+	pthread_mutex_lock(&umem->pages_lock);
+	list_for_each(pos, &umem->pages_list)
+	{
+		struct iopt_pages *pages =
+			list_entry(pos, struct iopt_pages, umem_item);
+		uint64_t index;
+
+		if (uptr < pages->uptr)
+			continue;
+		index = (uptr - pages->uptr) / IOMMUFD_PAGE_SIZE;
+		if (index >= pages->npages)
+			continue;
+		pthread_mutex_lock(&pages->mutex);
+		if (itree_iter_first(&pages->pin_itree, index, index))
+			refs++;
+		pthread_mutex_unlock(&pages->mutex);
+	}
+	pthread_mutex_unlock(&umem->pages_lock);
+	return refs;
 }

@@ -128,7 +128,11 @@ static const struct iommufd_umem_ops self_ops = {
 	.memlock_limit = self_memlock_limit,
 };
 
-static struct iommufd_umem self_umem = { .ops = &self_ops };
+static struct iommufd_umem self_umem = {
+	.ops = &self_ops,
+	.pages_lock = PTHREAD_MUTEX_INITIALIZER,
+	.pages_list = LIST_HEAD_INIT(self_umem.pages_list),
+};
 
 struct iommufd_umem *iommufd_umem_self(void)
 {
@@ -169,4 +173,21 @@ int iommufd_check_zeroed_user(struct iommufd_umem *umem, uint64_t src,
 		len -= chunk;
 	}
 	return 1;
+}
+
+/* Zero [dst, dst + len) of user memory: -EFAULT where it cannot be written */
+int iommufd_clear_user(struct iommufd_umem *umem, uint64_t dst, size_t len)
+{
+	static const unsigned char zeroes[4096];
+
+	while (len) {
+		size_t n = len < sizeof(zeroes) ? len : sizeof(zeroes);
+		int rc = iommufd_copy_to_user(umem, dst, zeroes, n);
+
+		if (rc)
+			return rc;
+		dst += n;
+		len -= n;
+	}
+	return 0;
 }

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Hardware page tables (HWPT): paging ones wrap an IOMMU domain that
+ * mirrors an IOAS. Made explicitly by IOMMU_HWPT_ALLOC, or automatically
+ * when a device attaches to an IOAS (an "auto domain", destroyed with its
+ * last device).
+ */
+#include <errno.h>
+
+#include "device.h"
+
+/* Caller holds ioas->mutex, or is the last user. */
+static void hwpt_paging_unlink(struct iommufd_hwpt_paging *hwpt_paging)
+{
+	if (list_empty(&hwpt_paging->hwpt_item))
+		return;
+	list_del_init(&hwpt_paging->hwpt_item);
+	iopt_table_remove_domain(&hwpt_paging->ioas->iopt,
+				 hwpt_paging->common.domain);
+}
+
+static void hwpt_paging_free(struct iommufd_hwpt_paging *hwpt_paging)
+{
+	iommu_domain_free(hwpt_paging->common.domain);
+	hwpt_paging->common.domain = NULL;
+	iommufd_put_object(&hwpt_paging->ioas->obj);
+}
+
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_hwpt_paging *hwpt_paging =
+		container_of(obj, struct iommufd_hwpt_paging, common.obj);
+	struct iommufd_ioas *ioas = hwpt_paging->ioas;
+
+	pthread_mutex_lock(&ioas->mutex);
+	hwpt_paging_unlink(hwpt_paging);
+	pthread_mutex_unlock(&ioas->mutex);
+	hwpt_paging_free(hwpt_paging);
+}
+
+/* As destroy, for a HWPT never published; the caller holds ioas->mutex. */
+void iommufd_hwpt_paging_abort(struct iommufd_object *obj)
+{
+	struct iommufd_hwpt_paging *hwpt_paging =
+		container_of(obj, struct iommufd_hwpt_paging, common.obj);
+
+	hwpt_paging_unlink(hwpt_paging);
+	hwpt_paging_free(hwpt_paging);
+}
+
+/*
+ * A paging HWPT on @ioas for domains @idev can use. With
+ * @immediate_attach, @idev is attached before the domain is filled (as the
+ * kernel does for automatic domains, so a driver may refuse early). The
+ * object is reserved but not published: the caller finalizes or aborts
+ * it. Caller holds ioas->mutex.
+ */
+struct iommufd_hwpt_paging *
+iommufd_hwpt_paging_alloc(struct uiommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			  struct iommufd_device *idev, uint32_t flags,
+			  bool immediate_attach,
+			  const struct iommu_user_data *user_data, int *err)
+{
+	const uint32_t valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
+				     IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	const struct iommu_driver *driver = idev->dev->driver;
+	struct iommufd_hwpt_paging *hwpt_paging;
+	struct iommufd_hw_pagetable *hwpt;
+	int rc;
+
+	if ((flags || user_data) && !driver->domain_alloc_user) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if (flags & ~valid_flags) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    !iommu_device_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+
+	hwpt_paging = iommufd_object_alloc(ictx, hwpt_paging,
+					   IOMMUFD_OBJ_HWPT_PAGING);
+	if (!hwpt_paging) {
+		*err = -errno;
+		return NULL;
+	}
+	hwpt = &hwpt_paging->common;
+	list_init(&hwpt_paging->hwpt_item);
+	atomic_fetch_add(&ioas->obj.users, 1);
+	hwpt_paging->ioas = ioas;
+	hwpt_paging->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+
+	hwpt->domain = driver->domain_alloc_user(idev->dev, flags, NULL,
+						 user_data, &rc);
+	if (!hwpt->domain)
+		goto out_abort;
+	hwpt->domain->owner = driver;
+
+	if (immediate_attach) {
+		rc = iommufd_hw_pagetable_attach(hwpt, idev);
+		if (rc)
+			goto out_abort;
+	}
+	rc = iopt_table_add_domain(&ioas->iopt, hwpt->domain);
+	if (rc)
+		goto out_detach;
+	list_add_tail(&hwpt_paging->hwpt_item, &ioas->hwpt_list);
+	return hwpt_paging;
+
+out_detach:
+	if (immediate_attach)
+		iommufd_hw_pagetable_detach(idev);
+out_abort:
+	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
+	*err = rc;
+	return NULL;
+}
+
+/* Attach @idev to @hwpt: -EINVAL if it is attached elsewhere already. */
+int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
+				struct iommufd_device *idev)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&idev->lock);
+	if (idev->hwpt) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = iommu_attach_device(hwpt->domain, idev->dev);
+	if (rc)
+		goto out_unlock;
+	idev->hwpt = hwpt;
+	atomic_fetch_add(&hwpt->obj.users, 1);
+out_unlock:
+	pthread_mutex_unlock(&idev->lock);
+	return rc;
+}
+
+/* Returns the HWPT @idev was attached to; its reference goes to the caller */
+struct iommufd_hw_pagetable *
+iommufd_hw_pagetable_detach(struct iommufd_device *idev)
+{
+	struct iommufd_hw_pagetable *hwpt;
+
+	pthread_mutex_lock(&idev->lock);
+	hwpt = idev->hwpt;
+	idev->hwpt = NULL;
+	iommu_detach_device(idev->dev);
+	pthread_mutex_unlock(&idev->lock);
+	return hwpt;
+}
+
+/* Drop a device's hold on @hwpt; an automatic domain goes with its last */
+void iommufd_hw_pagetable_put(struct uiommufd_ctx *ictx,
+			      struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+
+	if (hwpt_paging && hwpt_paging->auto_domain) {
+		iommufd_put_object(&hwpt->obj);
+		(void)iommufd_object_remove(ictx, hwpt->obj.id, &hwpt->obj);
+		return;
+	}
+	iommufd_put_object(&hwpt->obj);
+}
+
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	const struct iommu_user_data user_data = {
+		.type = cmd->data_type,
+		.uptr = cmd->data_uptr,
+		.len = cmd->data_len,
+		.umem = ucmd->ictx->umem,
+	};
+	struct iommufd_hwpt_paging *hwpt_paging;
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *pt_obj;
+	struct iommufd_device *idev;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
+	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
+		return -EINVAL;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
+	if (!idev)
+		return -ENOENT;
+	pt_obj = iommufd_get_object(ucmd->ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj) {
+		rc = -EINVAL;
+		goto out_put_idev;
+	}
+	if (pt_obj->type != IOMMUFD_OBJ_IOAS) {
+		/* Nested HWPTs on a paging parent come with their issue. */
+		rc = pt_obj->type == IOMMUFD_OBJ_HWPT_PAGING ? -EOPNOTSUPP :
+							       -EINVAL;
+		goto out_put_pt;
+	}
+	ioas = container_of(pt_obj, struct iommufd_ioas, obj);
+	pthread_mutex_lock(&ioas->mutex);
+	hwpt_paging = iommufd_hwpt_paging_alloc(
+		ucmd->ictx, ioas, idev, cmd->flags, false,
+		user_data.len ? &user_data : NULL, &rc);
+	if (!hwpt_paging)
+		goto out_unlock;
+	hwpt = &hwpt_paging->common;
+
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		iommufd_object_abort_and_destroy(ucmd->ictx, &hwpt->obj);
+		goto out_unlock;
+	}
+	iommufd_object_finalize(ucmd->ictx, &hwpt->obj);
+out_unlock:
+	pthread_mutex_unlock(&ioas->mutex);
+out_put_pt:
+	iommufd_put_object(pt_obj);
+out_put_idev:
+	iommufd_put_object(&idev->obj);
+	return rc;
+}

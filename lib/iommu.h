@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IOMMU layer beneath iommufd: devices, the driver that owns them, and
+ * domains, the address spaces device DMA is translated through.
+ *
+ * A domain is a set of ops over a page-table format; "physical" addresses
+ * in this library are addresses in the memory of the process whose pages
+ * are mapped, since that is what an emulated device reaches. A driver
+ * (struct iommu_driver) allocates domains for its devices and answers the
+ * questions iommufd asks about them; the mock driver of the kernel's
+ * selftests is one (mock_iommu.c).
+ */
+#ifndef IOMMUFD_IOMMU_H
+#define IOMMUFD_IOMMU_H
+
+#include "iommufd_private.h"
+
+struct iommu_domain;
+struct iommufd_dev;
+
+enum iommu_domain_type {
+	IOMMU_DOMAIN_BLOCKED,
+	IOMMU_DOMAIN_PAGING,
+	IOMMU_DOMAIN_NESTED,
+};
+
+struct iommu_domain_ops {
+	/* May @dev use @domain? -EINVAL means "not this one, try another" */
+	int (*attach_dev)(struct iommu_domain *domain, struct iommufd_dev *dev);
+	/* Map @pgcount pages of @pgsize; *mapped grows as pages are mapped. */
+	int (*map_pages)(struct iommu_domain *domain, uint64_t iova,
+			 uint64_t paddr, uint64_t pgsize, uint64_t pgcount,
+			 int prot, uint64_t *mapped);
+	/* Returns the bytes unmapped. */
+	uint64_t (*unmap_pages)(struct iommu_domain *domain, uint64_t iova,
+				uint64_t pgsize, uint64_t pgcount);
+	uint64_t (*iova_to_phys)(struct iommu_domain *domain, uint64_t iova);
+	void (*free)(struct iommu_domain *domain);
+};
+
+/*
+ * One dirty-tracking report being filled: @record is told each dirty
+ * range. A NULL @record only clears (IOMMU_HWPT_SET_DIRTY_TRACKING does
+ * that when tracking starts).
+ */
+struct iommu_dirty_bitmap {
+	void (*record)(struct iommu_dirty_bitmap *dirty, uint64_t iova,
+		       uint64_t length);
+	void *priv;
+};
+
+enum {
+	IOMMU_DIRTY_NO_CLEAR_FLAG = 1 << 0,
+};
+
+struct iommu_dirty_ops {
+	int (*set_dirty_tracking)(struct iommu_domain *domain, bool enable);
+	int (*read_and_clear_dirty)(struct iommu_domain *domain, uint64_t iova,
+				    uint64_t size, unsigned long flags,
+				    struct iommu_dirty_bitmap *dirty);
+};
+
+struct iommu_domain {
+	enum iommu_domain_type type;
+	const struct iommu_domain_ops *ops;
+	const struct iommu_dirty_ops *dirty_ops; /* NULL: no dirty tracking */
+	const struct iommu_driver *owner;
+	uint64_t pgsize_bitmap;
+	uint64_t aperture_start;
+	uint64_t aperture_end; /* inclusive */
+};
+
+/* Driver data a domain allocation request carries (IOMMU_HWPT_ALLOC). */
+struct iommu_user_data {
+	uint32_t type;
+	uint64_t uptr;
+	uint64_t len;
+	struct iommufd_umem *umem;
+};
+
+enum iommu_cap {
+	IOMMU_CAP_CACHE_COHERENCY,
+	IOMMU_CAP_DIRTY_TRACKING,
+};
+
+struct iommu_driver {
+	const char *name;
+	/* Hardware description for IOMMU_GET_HW_INFO: iommufd_free()'d. */
+	void *(*hw_info)(struct iommufd_dev *dev, uint32_t *length,
+			 uint32_t *type, int *err);
+	/* Returns the domain, or NULL with *err set. */
+	struct iommu_domain *(*domain_alloc_user)(
+		struct iommufd_dev *dev, uint32_t flags,
+		struct iommu_domain *parent,
+		const struct iommu_user_data *user_data, int *err);
+	bool (*capable)(struct iommufd_dev *dev, enum iommu_cap cap);
+	/* What a device not attached to anything is attached to. */
+	struct iommu_domain *blocked_domain;
+};
+
+/*
+ * A device as the IOMMU layer sees it ("struct device"). @domain is the
+ * domain it is attached to, the driver's blocked domain when none.
+ */
+struct iommufd_dev {
+	const struct iommu_driver *driver;
+	struct iommu_domain *domain;
+	unsigned long flags; /* the driver's */
+	void *priv;
+	/* Whether some iommufd context has bound it (one at a time). */
+	bool bound;
+};
+
+/*
+ * Map [iova, iova + size) to [paddr, paddr + size) with the largest page
+ * sizes of the domain that alignment allows, as the kernel's iommu_map()
+ * splits a range. On failure nothing stays mapped.
+ */
+int iommu_map(struct iommu_domain *domain, uint64_t iova, uint64_t paddr,
+	      uint64_t size, int prot);
+/* Returns the bytes unmapped; stops at the first hole a driver reports. */
+uint64_t iommu_unmap(struct iommu_domain *domain, uint64_t iova, uint64_t size);
+void iommu_domain_free(struct iommu_domain *domain);
+/* Attach @dev to @domain (replacing what it had); -errno from the driver */
+int iommu_attach_device(struct iommu_domain *domain, struct iommufd_dev *dev);
+void iommu_detach_device(struct iommufd_dev *dev);
+bool iommu_device_capable(struct iommufd_dev *dev, enum iommu_cap cap);
+
+#endif /* IOMMUFD_IOMMU_H */

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The mock IOMMU of the kernel's selftests: its devices and its page-table
+ * format, with the semantics IOMMU_TEST_CMD checks.
+ *
+ * A mock domain translates in MOCK_IO_PAGE_SIZE units (half a CPU page, to
+ * flush out sub-page bugs), optionally also in MOCK_HUGE_PAGE_SIZE units
+ * for devices created with MOCK_FLAGS_DEVICE_HUGE_IOVA. Each IO page has
+ * one entry: the address it maps divided by the IO page size, plus flags:
+ * the first IO page of a map call is marked START and the last one LAST
+ * (the same bit, as in the kernel's mock), pages of a huge mapping HUGE,
+ * and pages a test made dirty DIRTY. The entries live in a two-level table
+ * indexed by IOVA / MOCK_IO_PAGE_SIZE; the aperture ends below 2^31, so the
+ * index fits 20 bits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock_iommu.h"
+
+enum {
+	MOCK_DIRTY_TRACK = 1,
+};
+
+#define MOCK_LEAF_SHIFT 10
+#define MOCK_LEAF_SIZE (1U << MOCK_LEAF_SHIFT)
+#define MOCK_NR_LEAVES (1U << (20 - MOCK_LEAF_SHIFT))
+
+struct mock_domain {
+	struct iommu_domain domain;
+	pthread_mutex_t lock;
+	unsigned long flags;
+	uint64_t *leaves[MOCK_NR_LEAVES];
+};
+
+struct mock_dev {
+	struct iommufd_dev dev;
+	unsigned int id;
+};
+
+static struct mock_domain *to_mock(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+static const struct iommu_driver mock_driver;
+
+/* ---- entries --------------------------------------------------------- */
+
+static uint64_t *mock_slot(struct mock_domain *mock, uint64_t iova, bool create)
+{
+	uint64_t index = iova / MOCK_IO_PAGE_SIZE;
+	uint64_t **leaf;
+
+	if (index >= (uint64_t)MOCK_NR_LEAVES * MOCK_LEAF_SIZE)
+		return NULL;
+	leaf = &mock->leaves[index >> MOCK_LEAF_SHIFT];
+	if (!*leaf && create)
+		*leaf = iommufd_zalloc(MOCK_LEAF_SIZE * sizeof(**leaf));
+	if (!*leaf)
+		return NULL;
+	return &(*leaf)[index & (MOCK_LEAF_SIZE - 1)];
+}
+
+uint64_t mock_domain_entry(struct iommu_domain *domain, uint64_t iova)
+{
+	struct mock_domain *mock = to_mock(domain);
+	uint64_t *slot, ent;
+
+	pthread_mutex_lock(&mock->lock);
+	slot = mock_slot(mock, iova, false);
+	ent = slot ? *slot : 0;
+	pthread_mutex_unlock(&mock->lock);
+	return ent;
+}
+
+/* ---- domain ops ------------------------------------------------------ */
+
+static int mock_attach_dev(struct iommu_domain *domain, struct iommufd_dev *dev)
+{
+	if (domain->dirty_ops && (dev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	return 0;
+}
+
+static int mock_map_pages(struct iommu_domain *domain, uint64_t iova,
+			  uint64_t paddr, uint64_t pgsize, uint64_t pgcount,
+			  int prot, uint64_t *mapped)
+{
+	struct mock_domain *mock = to_mock(domain);
+	uint64_t flags = MOCK_PFN_START_IOVA, start_iova = iova;
+
+	(void)prot;
+	/* The kernel's mock has its own failure point here. */
+	if (iommufd_should_fail())
+		return -ENOENT;
+	pthread_mutex_lock(&mock->lock);
+	for (; pgcount; pgcount--) {
+		uint64_t cur;
+
+		for (cur = 0; cur != pgsize; cur += MOCK_IO_PAGE_SIZE) {
+			uint64_t *slot = mock_slot(mock, iova, true);
+
+			if (!slot) {
+				for (; start_iova != iova;
+				     start_iova += MOCK_IO_PAGE_SIZE)
+					*mock_slot(mock, start_iova, false) = 0;
+				pthread_mutex_unlock(&mock->lock);
+				return -ENOMEM;
+			}
+			if (pgcount == 1 && cur + MOCK_IO_PAGE_SIZE == pgsize)
+				flags = MOCK_PFN_LAST_IOVA;
+			if (pgsize != MOCK_IO_PAGE_SIZE)
+				flags |= MOCK_PFN_HUGE_IOVA;
+			*slot = (paddr / MOCK_IO_PAGE_SIZE) | flags |
+				MOCK_PFN_PRESENT;
+			iova += MOCK_IO_PAGE_SIZE;
+			paddr += MOCK_IO_PAGE_SIZE;
+			*mapped += MOCK_IO_PAGE_SIZE;
+			flags = 0;
+		}
+	}
+	pthread_mutex_unlock(&mock->lock);
+	return 0;
+}
+
+static uint64_t mock_unmap_pages(struct iommu_domain *domain, uint64_t iova,
+				 uint64_t pgsize, uint64_t pgcount)
+{
+	struct mock_domain *mock = to_mock(domain);
+	uint64_t ret = 0;
+
+	pthread_mutex_lock(&mock->lock);
+	for (; pgcount; pgcount--) {
+		uint64_t cur;
+
+		for (cur = 0; cur != pgsize; cur += MOCK_IO_PAGE_SIZE) {
+			uint64_t *slot = mock_slot(mock, iova, false);
+
+			if (slot)
+				*slot = 0;
+			iova += MOCK_IO_PAGE_SIZE;
+			ret += MOCK_IO_PAGE_SIZE;
+		}
+	}
+	pthread_mutex_unlock(&mock->lock);
+	return ret;
+}
+
+static uint64_t mock_iova_to_phys(struct iommu_domain *domain, uint64_t iova)
+{
+	uint64_t ent = mock_domain_entry(domain, iova);
+
+	return (ent & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE;
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *mock = to_mock(domain);
+	unsigned int i;
+
+	for (i = 0; i != MOCK_NR_LEAVES; i++)
+		iommufd_free(mock->leaves[i]);
+	pthread_mutex_destroy(&mock->lock);
+	iommufd_free(mock);
+}
+
+static const struct iommu_domain_ops mock_domain_ops = {
+	.attach_dev = mock_attach_dev,
+	.map_pages = mock_map_pages,
+	.unmap_pages = mock_unmap_pages,
+	.iova_to_phys = mock_iova_to_phys,
+	.free = mock_domain_free,
+};
+
+bool mock_domain_is_mock(const struct iommu_domain *domain)
+{
+	return domain->ops == &mock_domain_ops;
+}
+
+/* ---- dirty tracking -------------------------------------------------- */
+
+static int mock_set_dirty_tracking(struct iommu_domain *domain, bool enable)
+{
+	struct mock_domain *mock = to_mock(domain);
+
+	if (enable && !domain->dirty_ops)
+		return -EINVAL;
+	pthread_mutex_lock(&mock->lock);
+	if (enable)
+		mock->flags |= MOCK_DIRTY_TRACK;
+	else
+		mock->flags &= ~MOCK_DIRTY_TRACK;
+	pthread_mutex_unlock(&mock->lock);
+	return 0;
+}
+
+/* Caller holds mock->lock. */
+static bool mock_test_and_clear_dirty(struct mock_domain *mock, uint64_t iova,
+				      uint64_t page_size, unsigned long flags)
+{
+	uint64_t cur, end = iova + page_size - 1;
+	bool dirty = false;
+
+	for (cur = iova; cur < end; cur += MOCK_IO_PAGE_SIZE) {
+		uint64_t *slot = mock_slot(mock, cur, false);
+
+		if (!slot || !(*slot & MOCK_PFN_PRESENT) ||
+		    !(*slot & MOCK_PFN_DIRTY_IOVA))
+			continue;
+		dirty = true;
+		if (!(flags & IOMMU_DIRTY_NO_CLEAR_FLAG))
+			*slot &= ~MOCK_PFN_DIRTY_IOVA;
+	}
+	return dirty;
+}
+
+static int mock_read_and_clear_dirty(struct iommu_domain *domain, uint64_t iova,
+				     uint64_t size, unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty)
+{
+	struct mock_domain *mock = to_mock(domain);
+	uint64_t end = iova + size;
+
+	pthread_mutex_lock(&mock->lock);
+	if (!(mock->flags & MOCK_DIRTY_TRACK) && dirty->record) {
+		pthread_mutex_unlock(&mock->lock);
+		return -EINVAL;
+	}
+	do {
+		uint64_t pgsize = MOCK_IO_PAGE_SIZE, head;
+		uint64_t *slot = mock_slot(mock, iova, false);
+
+		if (!slot || !(*slot & MOCK_PFN_PRESENT)) {
+			iova += pgsize;
+			continue;
+		}
+		if (*slot & MOCK_PFN_HUGE_IOVA)
+			pgsize = MOCK_HUGE_PAGE_SIZE;
+		head = iova & ~(pgsize - 1);
+		if (mock_test_and_clear_dirty(mock, head, pgsize, flags) &&
+		    dirty->record)
+			dirty->record(dirty, iova, pgsize);
+		iova += pgsize;
+	} while (iova < end);
+	pthread_mutex_unlock(&mock->lock);
+	return 0;
+}
+
+static const struct iommu_dirty_ops mock_dirty_ops = {
+	.set_dirty_tracking = mock_set_dirty_tracking,
+	.read_and_clear_dirty = mock_read_and_clear_dirty,
+};
+
+int mock_domain_set_dirty(struct iommu_domain *domain, uint64_t iova)
+{
+	struct mock_domain *mock = to_mock(domain);
+	uint64_t *slot;
+	int rc = 0;
+
+	pthread_mutex_lock(&mock->lock);
+	if (!(mock->flags & MOCK_DIRTY_TRACK)) {
+		rc = -EINVAL;
+	} else {
+		slot = mock_slot(mock, iova, false);
+		if (slot && (*slot & MOCK_PFN_PRESENT))
+			*slot |= MOCK_PFN_DIRTY_IOVA;
+		else
+			rc = -ENOENT;
+	}
+	pthread_mutex_unlock(&mock->lock);
+	return rc;
+}
+
+bool mock_domain_dirty_tracking(struct iommu_domain *domain)
+{
+	struct mock_domain *mock = to_mock(domain);
+	bool on;
+
+	pthread_mutex_lock(&mock->lock);
+	on = mock->flags & MOCK_DIRTY_TRACK;
+	pthread_mutex_unlock(&mock->lock);
+	return on;
+}
+
+/* ---- the driver ------------------------------------------------------ */
+
+static struct iommu_domain *mock_domain_alloc_paging(struct iommufd_dev *dev)
+{
+	struct mock_domain *mock = iommufd_zalloc(sizeof(*mock));
+
+	if (!mock)
+		return NULL;
+	pthread_mutex_init(&mock->lock, NULL);
+	mock->domain.type = IOMMU_DOMAIN_PAGING;
+	mock->domain.ops = &mock_domain_ops;
+	mock->domain.owner = &mock_driver;
+	mock->domain.aperture_start = MOCK_APERTURE_START;
+	mock->domain.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	if (dev && (dev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA))
+		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	return &mock->domain;
+}
+
+static struct iommu_domain *
+mock_domain_alloc_user(struct iommufd_dev *dev, uint32_t flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data, int *err)
+{
+	bool has_dirty_flag = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	bool no_dirty_ops = dev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY;
+	struct iommu_domain *domain;
+
+	if (parent) {
+		/* Nested mock domains come with the nesting issue. */
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if (flags &
+	    ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if (user_data || (has_dirty_flag && no_dirty_ops)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	domain = mock_domain_alloc_paging(dev);
+	if (!domain) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (has_dirty_flag)
+		domain->dirty_ops = &mock_dirty_ops;
+	return domain;
+}
+
+static void *mock_hw_info(struct iommufd_dev *dev, uint32_t *length,
+			  uint32_t *type, int *err)
+{
+	struct iommu_test_hw_info *info = iommufd_zalloc(sizeof(*info));
+
+	(void)dev;
+	if (!info) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return info;
+}
+
+static bool mock_capable(struct iommufd_dev *dev, enum iommu_cap cap)
+{
+	switch (cap) {
+	case IOMMU_CAP_CACHE_COHERENCY:
+		return true;
+	case IOMMU_CAP_DIRTY_TRACKING:
+		return !(dev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
+	}
+	return false;
+}
+
+static const struct iommu_domain_ops mock_blocking_ops = {
+	.attach_dev = mock_attach_dev,
+};
+
+static struct iommu_domain mock_blocking_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &mock_blocking_ops,
+	.owner = &mock_driver,
+};
+
+static const struct iommu_driver mock_driver = {
+	.name = "iommufd_mock",
+	.hw_info = mock_hw_info,
+	.domain_alloc_user = mock_domain_alloc_user,
+	.capable = mock_capable,
+	.blocked_domain = &mock_blocking_domain,
+};
+
+/* Mock device numbers, like the kernel's ida: lowest free first. */
+static pthread_mutex_t mock_ids_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t mock_ids_used[64];
+
+static int mock_id_alloc(void)
+{
+	unsigned int i;
+	int id = -ENOSPC;
+
+	pthread_mutex_lock(&mock_ids_lock);
+	for (i = 0; i != 64 * 64; i++) {
+		if (!(mock_ids_used[i / 64] & (1ULL << (i % 64)))) {
+			mock_ids_used[i / 64] |= 1ULL << (i % 64);
+			id = (int)i;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mock_ids_lock);
+	return id;
+}
+
+static void mock_id_free(unsigned int id)
+{
+	pthread_mutex_lock(&mock_ids_lock);
+	mock_ids_used[id / 64] &= ~(1ULL << (id % 64));
+	pthread_mutex_unlock(&mock_ids_lock);
+}
+
+struct iommufd_dev *mock_dev_create(unsigned long dev_flags, int *err)
+{
+	struct mock_dev *mdev;
+	int id;
+
+	if (dev_flags & ~(unsigned long)(MOCK_FLAGS_DEVICE_NO_DIRTY |
+					 MOCK_FLAGS_DEVICE_HUGE_IOVA)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	mdev = iommufd_zalloc(sizeof(*mdev));
+	if (!mdev) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	id = mock_id_alloc();
+	if (id < 0) {
+		iommufd_free(mdev);
+		*err = id;
+		return NULL;
+	}
+	mdev->id = (unsigned int)id;
+	mdev->dev.driver = &mock_driver;
+	mdev->dev.domain = &mock_blocking_domain;
+	mdev->dev.flags = dev_flags;
+	return &mdev->dev;
+}
+
+void mock_dev_destroy(struct iommufd_dev *dev)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	mock_id_free(mdev->id);
+	iommufd_free(mdev);
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * IOMMU_TEST_CMD: the test-only ioctl of a kernel built with
+ * CONFIG_IOMMUFD_TEST, with the semantics of Linux 6.12. It creates mock
+ * devices bound and attached to the context (a "selftest" object owns
+ * each), reserves IOVA, and inspects what iommufd did: the entries of a
+ * mock domain, how many times a page is pinned.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "device.h"
+#include "mock_iommu.h"
+
+/* The object standing for one mock device created by MOCK_DOMAIN. */
+struct selftest_obj {
+	struct iommufd_object obj;
+	struct uiommufd_ctx *ictx;
+	struct iommufd_device *idev;
+	struct iommufd_dev *mock_dev;
+};
+
+/* Only checked, as it only sizes the kernel's internal batches. */
+static size_t iommufd_test_memory_limit = 65536;
+
+void iommufd_selftest_destroy(struct iommufd_object *obj)
+{
+	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
+
+	iommufd_device_detach(sobj->idev);
+	iommufd_device_unbind(sobj->idev);
+	mock_dev_destroy(sobj->mock_dev);
+}
+
+static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	struct iommufd_device *idev;
+	struct selftest_obj *sobj;
+	uint32_t pt_id = cmd->id;
+	uint32_t dev_flags = 0;
+	uint32_t idev_id;
+	int rc;
+
+	sobj = iommufd_object_alloc(ucmd->ictx, sobj, IOMMUFD_OBJ_SELFTEST);
+	if (!sobj)
+		return -errno;
+	sobj->ictx = ucmd->ictx;
+	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
+		dev_flags = cmd->mock_domain_flags.dev_flags;
+	sobj->mock_dev = mock_dev_create(dev_flags, &rc);
+	if (!sobj->mock_dev)
+		goto out_sobj;
+	idev = iommufd_device_bind(ucmd->ictx, sobj->mock_dev, &idev_id, &rc);
+	if (!idev)
+		goto out_mdev;
+	sobj->idev = idev;
+	rc = iommufd_device_attach(idev, &pt_id);
+	if (rc)
+		goto out_unbind;
+
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_stdev_id = sobj->obj.id;
+	cmd->mock_domain.out_idev_id = idev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_detach;
+	iommufd_object_finalize(ucmd->ictx, &sobj->obj);
+	return 0;
+
+out_detach:
+	iommufd_device_detach(idev);
+out_unbind:
+	iommufd_device_unbind(idev);
+out_mdev:
+	mock_dev_destroy(sobj->mock_dev);
+out_sobj:
+	iommufd_object_abort(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
+					    uint32_t device_id, uint32_t pt_id,
+					    struct iommu_test_cmd *cmd)
+{
+	struct iommufd_object *dev_obj;
+	struct selftest_obj *sobj;
+	int rc;
+
+	dev_obj =
+		iommufd_get_object(ucmd->ictx, device_id, IOMMUFD_OBJ_SELFTEST);
+	if (!dev_obj)
+		return -ENOENT;
+	sobj = container_of(dev_obj, struct selftest_obj, obj);
+	rc = iommufd_device_replace(sobj->idev, &pt_id);
+	if (rc)
+		goto out_put;
+	cmd->mock_domain_replace.pt_id = pt_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(dev_obj);
+	return rc;
+}
+
+static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
+				     uint32_t mockpt_id, uint64_t start,
+				     uint64_t length)
+{
+	struct iommufd_ioas *ioas;
+	uint64_t last;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(start, length - 1, &last))
+		return -EOVERFLOW;
+	ioas = iommufd_get_ioas(ucmd->ictx, mockpt_id);
+	if (!ioas)
+		return -ENOENT;
+	rc = iopt_reserve_iova(&ioas->iopt, start, last, NULL);
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+/* The paging HWPT @mockpt_id, if its domain is a mock one. */
+static struct iommufd_hw_pagetable *
+get_md_pagetable(struct iommufd_ucmd *ucmd, uint32_t mockpt_id, int *err)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ucmd->ictx, mockpt_id,
+				 IOMMUFD_OBJ_HWPT_PAGING);
+	if (!obj) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+	if (hwpt->domain->type != IOMMU_DOMAIN_PAGING ||
+	    !mock_domain_is_mock(hwpt->domain)) {
+		iommufd_put_object(obj);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return hwpt;
+}
+
+/* Does each IO page of [iova, iova + length) map the memory at uptr? */
+static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd,
+				    uint32_t mockpt_id, uint64_t iova,
+				    uint64_t length, uint64_t uptr)
+{
+	struct iommufd_umem *umem = ucmd->ictx->umem;
+	struct iommufd_hw_pagetable *hwpt;
+	uint64_t end;
+	int rc;
+
+	if (iova % MOCK_IO_PAGE_SIZE || length % MOCK_IO_PAGE_SIZE ||
+	    uptr % MOCK_IO_PAGE_SIZE ||
+	    __builtin_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	hwpt = get_md_pagetable(ucmd, mockpt_id, &rc);
+	if (!hwpt)
+		return rc;
+	for (; length; length -= MOCK_IO_PAGE_SIZE) {
+		uint64_t ent;
+
+		/* As get_user_pages_fast(): the page must be there. */
+		rc = umem->ops->populate(umem, uptr & ~(IOMMUFD_PAGE_SIZE - 1),
+					 IOMMUFD_PAGE_SIZE, false);
+		if (rc)
+			goto out_put;
+		ent = mock_domain_entry(hwpt->domain, iova);
+		if (!(ent & MOCK_PFN_PRESENT) ||
+		    (ent & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE != uptr) {
+			rc = -EINVAL;
+			goto out_put;
+		}
+		iova += MOCK_IO_PAGE_SIZE;
+		uptr += MOCK_IO_PAGE_SIZE;
+	}
+	rc = 0;
+out_put:
+	iommufd_put_object(&hwpt->obj);
+	return rc;
+}
+
+/* Is each page of [uptr, uptr + length) pinned exactly @refs times? */
+static int iommufd_test_md_check_refs(struct iommufd_ucmd *ucmd, uint64_t uptr,
+				      uint64_t length, unsigned int refs)
+{
+	struct iommufd_umem *umem = ucmd->ictx->umem;
+	uint64_t end;
+	int rc;
+
+	if (length % IOMMUFD_PAGE_SIZE || uptr % IOMMUFD_PAGE_SIZE ||
+	    __builtin_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	for (; length; length -= IOMMUFD_PAGE_SIZE) {
+		rc = umem->ops->populate(umem, uptr, IOMMUFD_PAGE_SIZE, false);
+		if (rc)
+			return rc;
+		if (iopt_pages_count_pins(umem, uptr) != refs)
+			return -EIO;
+		uptr += IOMMUFD_PAGE_SIZE;
+	}
+	return 0;
+}
+
+/*
+ * Mark dirty the mock entries that the caller's bitmap names, one bit per
+ * @page_size from @iova. Like 6.12's mock, the entry of bit i is looked up
+ * at index (iova + i * page_size) / page_size of the mock table.
+ */
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, uint32_t mockpt_id,
+			      uint64_t iova, uint64_t length,
+			      uint64_t page_size, uint64_t uptr)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct iommufd_hw_pagetable *hwpt;
+	uint64_t i, max, count = 0;
+	unsigned char *bitmap;
+	int rc;
+
+	if (!page_size || !length || iova % page_size || length % page_size ||
+	    !uptr)
+		return -EINVAL;
+	max = length / page_size;
+	if (max > (16ULL << 20) * 8)
+		return -EOVERFLOW;
+	hwpt = get_md_pagetable(ucmd, mockpt_id, &rc);
+	if (!hwpt)
+		return rc;
+	if (!mock_domain_dirty_tracking(hwpt->domain)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	bitmap = iommufd_zalloc((max + 7) / 8);
+	if (!bitmap) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	rc = iommufd_copy_from_user(ucmd->ictx->umem, bitmap, uptr,
+				    (max + 7) / 8);
+	if (rc)
+		goto out_free;
+	for (i = 0; i < max; i++) {
+		uint64_t cur = iova + i * page_size;
+
+		if (!(bitmap[i / 8] & (1U << (i % 8))))
+			continue;
+		if (!mock_domain_set_dirty(hwpt->domain,
+					   cur / page_size * MOCK_IO_PAGE_SIZE))
+			count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	iommufd_free(bitmap);
+out_put:
+	iommufd_put_object(&hwpt->obj);
+	return rc;
+}
+
+int iommufd_test(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return iommufd_test_add_reserved(ucmd, cmd->id,
+						 cmd->add_reserved.start,
+						 cmd->add_reserved.length);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return iommufd_test_mock_domain(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return iommufd_test_mock_domain_replace(
+			ucmd, cmd->id, cmd->mock_domain_replace.pt_id, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return iommufd_test_md_check_pa(ucmd, cmd->id,
+						cmd->check_map.iova,
+						cmd->check_map.length,
+						cmd->check_map.uptr);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return iommufd_test_md_check_refs(ucmd, cmd->check_refs.uptr,
+						  cmd->check_refs.length,
+						  cmd->check_refs.refs);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		if (cmd->memory_limit.limit <
+		    sizeof(unsigned long) + sizeof(uint32_t))
+			return -EINVAL;
+		iommufd_test_memory_limit = cmd->memory_limit.limit;
+		return 0;
+	case IOMMU_TEST_OP_DIRTY:
+		return iommufd_test_dirty(ucmd, cmd->id, cmd->dirty.iova,
+					  cmd->dirty.length,
+					  cmd->dirty.page_size,
+					  cmd->dirty.uptr);
+	default:
+		/*
+		 * Accesses (CREATE_ACCESS and the ACCESS_* ops), nested
+		 * domains (MD_CHECK_IOTLB) and faults (TRIGGER_IOPF) are not
+		 * here yet; the kernel answers unknown ops the same way.
+		 */
+		return -EOPNOTSUPP;
+	}
+}
