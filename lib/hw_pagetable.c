@@ -229,3 +229,51 @@ out_put_idev:
 	iommufd_put_object(&idev->obj);
 	return rc;
 }
+
+static struct iommufd_hwpt_paging *
+iommufd_get_hwpt_paging(struct iommufd_ucmd *ucmd, uint32_t id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_HWPT_PAGING);
+	return obj ? container_of(obj, struct iommufd_hwpt_paging, common.obj) :
+		     NULL;
+}
+
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt_paging;
+	int rc;
+
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+	hwpt_paging = iommufd_get_hwpt_paging(ucmd, cmd->hwpt_id);
+	if (!hwpt_paging)
+		return -ENOENT;
+	rc = iopt_set_dirty_tracking(
+		&hwpt_paging->ioas->iopt, hwpt_paging->common.domain,
+		cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE);
+	iommufd_put_object(&hwpt_paging->common.obj);
+	return rc;
+}
+
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt_paging;
+	int rc;
+
+	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt_paging = iommufd_get_hwpt_paging(ucmd, cmd->hwpt_id);
+	if (!hwpt_paging)
+		return -ENOENT;
+	rc = iopt_read_and_clear_dirty_data(&hwpt_paging->ioas->iopt,
+					    ucmd->ictx->umem,
+					    hwpt_paging->common.domain,
+					    cmd->flags, cmd);
+	iommufd_put_object(&hwpt_paging->common.obj);
+	return rc;
+}

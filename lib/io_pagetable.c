@@ -7,6 +7,7 @@
  * overflow (EOVERFLOW).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "io_pagetable.h"
 #include "iommu.h"
@@ -893,4 +894,168 @@ void iopt_table_remove_domain(struct io_pagetable *iopt,
 out_unlock:
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	pthread_rwlock_unlock(&iopt->domains_rwsem);
+}
+
+/* ---- dirty tracking ------------------------------------------------ */
+
+int iopt_set_dirty_tracking(struct io_pagetable *iopt,
+			    struct iommu_domain *domain, bool enable)
+{
+	const struct iommu_dirty_ops *ops = domain->dirty_ops;
+	struct iommu_dirty_bitmap clear = { 0 };
+	struct itree_node *node;
+	int rc = 0;
+
+	if (!ops)
+		return -EOPNOTSUPP;
+	pthread_rwlock_rdlock(&iopt->iova_rwsem);
+	/* Tracking starts from clean: what was dirty before is forgotten. */
+	for (node = itree_first(&iopt->area_itree); enable && node;
+	     node = itree_next(node)) {
+		struct iopt_area *area = iopt_node_to_area(node);
+
+		if (!area->pages)
+			continue;
+		rc = ops->read_and_clear_dirty(domain, iopt_area_iova(area),
+					       iopt_area_length(area), 0,
+					       &clear);
+		if (rc)
+			goto out_unlock;
+	}
+	rc = ops->set_dirty_tracking(domain, enable);
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return rc;
+}
+
+/*
+ * The caller's bitmap is filled a window at a time, as the kernel's
+ * iova_bitmap does: one bit per page_size from the request's iova.
+ */
+#define DIRTY_WINDOW_BYTES 4096UL
+
+struct dirty_window {
+	struct iommu_dirty_bitmap dirty;
+	uint64_t iova; /* of bit 0 of the request */
+	uint64_t first; /* first IOVA of this window */
+	uint64_t last; /* last IOVA of this window */
+	unsigned int pgshift;
+	unsigned char bits[DIRTY_WINDOW_BYTES];
+	uint64_t bit_base; /* request bit number of bits[0] bit 0 */
+};
+
+static void dirty_window_record(struct iommu_dirty_bitmap *dirty, uint64_t iova,
+				uint64_t length)
+{
+	struct dirty_window *win =
+		container_of(dirty, struct dirty_window, dirty);
+	uint64_t first = IOMMUFD_MAX(iova, win->first);
+	uint64_t last = IOMMUFD_MIN(iova + length - 1, win->last);
+	uint64_t bit;
+
+	if (first > last)
+		return;
+	for (bit = (first - win->iova) >> win->pgshift;
+	     bit <= (last - win->iova) >> win->pgshift; bit++) {
+		uint64_t b = bit - win->bit_base;
+
+		win->bits[b / 8] |= 1U << (b % 8);
+	}
+}
+
+int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
+				   struct iommufd_umem *umem,
+				   struct iommu_domain *domain,
+				   unsigned long flags,
+				   struct iommu_hwpt_get_dirty_bitmap *bitmap)
+{
+	const struct iommu_dirty_ops *ops = domain->dirty_ops;
+	uint64_t last_iova, nbits, bit, window_bits;
+	struct dirty_window *win;
+
+	/* The range must suit both the IOAS and the bitmap's page size. */
+	if (!bitmap->length)
+		return -EINVAL;
+	if (__builtin_add_overflow(bitmap->iova, bitmap->length - 1,
+				   &last_iova))
+		return -EOVERFLOW;
+	if ((bitmap->iova & (iopt->iova_alignment - 1)) ||
+	    ((last_iova + 1) & (iopt->iova_alignment - 1)))
+		return -EINVAL;
+	if (!bitmap->page_size)
+		return -EINVAL;
+	if ((bitmap->iova & (bitmap->page_size - 1)) ||
+	    ((last_iova + 1) & (bitmap->page_size - 1)))
+		return -EINVAL;
+	if (!ops || !ops->read_and_clear_dirty)
+		return -EOPNOTSUPP;
+
+	win = iommufd_zalloc(sizeof(*win));
+	if (!win)
+		return -ENOMEM;
+	win->dirty.record = dirty_window_record;
+	win->iova = bitmap->iova;
+	win->pgshift = __builtin_ctzll(bitmap->page_size);
+	nbits = ((last_iova - bitmap->iova) >> win->pgshift) + 1;
+	window_bits = DIRTY_WINDOW_BYTES * 8;
+
+	pthread_rwlock_rdlock(&iopt->iova_rwsem);
+	/*
+	 * As in the kernel, a failure inside the walk (a hole in the range,
+	 * tracking off, an unwritable bitmap) ends it without an error.
+	 */
+	for (bit = 0; bit < nbits; bit += window_bits) {
+		uint64_t nr = IOMMUFD_MIN(window_bits, nbits - bit);
+		uint64_t bytes = (nr + 7) / 8, ubyte = bit / 8;
+		struct iopt_contig_iter iter;
+		struct iopt_area *area;
+		bool failed = false;
+		uint64_t i;
+
+		win->bit_base = bit;
+		win->first = bitmap->iova + (bit << win->pgshift);
+		win->last = win->first + (nr << win->pgshift) - 1;
+		/* The window of the user bitmap must be there to be filled. */
+		if (iommufd_copy_from_user(umem, win->bits,
+					   bitmap->data + ubyte, bytes) ||
+		    iommufd_copy_to_user(umem, bitmap->data + ubyte, win->bits,
+					 bytes))
+			break;
+		memset(win->bits, 0, bytes);
+		iopt_for_each_contig_area(&iter, area, iopt, win->first,
+					  win->last) {
+			uint64_t last = IOMMUFD_MIN(win->last,
+						    iopt_area_last_iova(area));
+
+			if (ops->read_and_clear_dirty(
+				    domain, iter.cur_iova,
+				    last - iter.cur_iova + 1,
+				    flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ?
+					    IOMMU_DIRTY_NO_CLEAR_FLAG :
+					    0,
+				    &win->dirty)) {
+				failed = true;
+				break;
+			}
+		}
+		/* OR what was found into the caller's bits. */
+		for (i = 0; i != bytes; i++) {
+			unsigned char cur;
+
+			if (!win->bits[i])
+				continue;
+			if (iommufd_copy_from_user(umem, &cur,
+						   bitmap->data + ubyte + i, 1))
+				break;
+			cur |= win->bits[i];
+			if (iommufd_copy_to_user(umem, bitmap->data + ubyte + i,
+						 &cur, 1))
+				break;
+		}
+		if (failed || !iopt_contig_done(&iter))
+			break;
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	iommufd_free(win);
+	return 0;
 }

@@ -48,8 +48,6 @@ static void unimplemented_ioctls_are_enotty(void **state)
 	struct uiommufd_ctx *ctx = *state;
 	const unsigned long reqs[] = {
 		IOMMU_VFIO_IOAS,
-		IOMMU_HWPT_SET_DIRTY_TRACKING,
-		IOMMU_HWPT_GET_DIRTY_BITMAP,
 		IOMMU_HWPT_INVALIDATE,
 		IOMMU_FAULT_QUEUE_ALLOC,
 		_IO(VFIO_TYPE, VFIO_BASE + 0),
