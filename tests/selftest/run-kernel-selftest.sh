@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Builds the kernel's own iommufd selftest from Debian's linux-source-6.12
+# (../shared/oracle/build-selftests.sh: source only, never committed) and
+# runs it, unmodified, under uiommufd-run.
+#
+# The gate: every test in tests/selftest/uiommufd-pass-iommufd.txt must
+# pass. That list only grows: it holds the tests of
+# ../shared/oracle/kernel-pass-iommufd.txt (those the real 6.12 passes)
+# that uiommufd passes today; the others are printed, with the issue that
+# brings them. Ends with "N passed, N failed, N skipped" over the listed
+# tests.
+# Usage: run-kernel-selftest.sh BUILDDIR
+set -u
+cd "$(dirname "$0")/../.."
+B=${1:-build}
+ORACLE=../shared/oracle
+EXPECTED=tests/selftest/uiommufd-pass-iommufd.txt
+export ORACLE_DIR=${ORACLE_DIR:-/var/tmp/uiommufd-oracle}
+
+skip() {
+	echo "kernel selftest skipped: $*"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+[ -x "$ORACLE/build-selftests.sh" ] || skip "$ORACLE/build-selftests.sh not found"
+[ -x "$B/tools/uiommufd-run" ] || { echo "no $B/tools/uiommufd-run: build first"; echo "0 passed, 1 failed"; exit 1; }
+# 21 of the tests map MAP_HUGETLB buffers.
+if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 256 ]; then
+	echo 256 >/proc/sys/vm/nr_hugepages 2>/dev/null ||
+		skip "cannot reserve 256 huge pages (needs root)"
+fi
+bash "$ORACLE/build-selftests.sh" >/tmp/uiommufd-selftest-build.log 2>&1 ||
+	{ cat /tmp/uiommufd-selftest-build.log; echo "0 passed, 1 failed"; exit 1; }
+
+log=$(mktemp)
+timeout 600 "$B/tools/uiommufd-run" -- "$ORACLE_DIR/bin/iommufd" >"$log" 2>&1
+grep -E '^# Totals' "$log" | sed 's/^# /kernel selftest iommufd under uiommufd-run: /'
+grep -E '^ok ' "$log" | sed 's/^ok [0-9]* //' | sort >"$log.pass"
+
+passed=0 failed=0
+while read -r t; do
+	if grep -qxF "$t" "$log.pass"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "REGRESSION: $t"
+		awk -v T="$t" '$0 ~ "#  RUN           "T" " {p=1; next} p && /^(not )?ok / {exit} p' "$log" | sed 's/^/    /'
+	fi
+done <"$EXPECTED"
+todo=$(comm -23 <(sort "$ORACLE/kernel-pass-iommufd.txt") "$log.pass" | wc -l)
+echo "passing in Linux 6.12 but not yet here: $todo (see the README's list)"
+new=$(comm -13 <(sort "$EXPECTED") "$log.pass" | wc -l)
+[ "$new" = 0 ] || echo "newly passing, not yet in $EXPECTED: $new"
+rm -f "$log" "$log.pass"
+echo "$passed passed, $failed failed, 0 skipped"
+[ $failed = 0 ]
