@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "access.h"
 #include "io_pagetable.h"
 #include "iommu.h"
 
@@ -514,13 +515,18 @@ err_free:
  * -EBUSY; like the kernel, what was unmapped before that stays unmapped
  * and is counted in *unmapped.
  */
+static void iopt_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
+				     uint64_t length);
+
 static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
 				 uint64_t last, uint64_t *unmapped)
 {
 	uint64_t unmapped_bytes = 0;
+	unsigned int tries = 0;
 	struct iopt_area *area;
 	int rc = 0;
 
+again:
 	pthread_rwlock_rdlock(&iopt->domains_rwsem);
 	pthread_rwlock_wrlock(&iopt->iova_rwsem);
 	while ((area = iopt_node_to_area(
@@ -537,6 +543,25 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
 			rc = -ENOENT;
 			break;
 		}
+		if (area_first != start)
+			tries = 0;
+		/*
+		 * Accesses hold pins here: ask them to let go, without the
+		 * locks they need for that, then look again.
+		 */
+		if (area->num_accesses) {
+			start = area_first;
+			area->prevent_access = true;
+			pthread_rwlock_unlock(&iopt->iova_rwsem);
+			pthread_rwlock_unlock(&iopt->domains_rwsem);
+			iopt_access_notify_unmap(iopt, area_first,
+						 iopt_area_length(area));
+			if (++tries > 100) {
+				rc = -EDEADLK;
+				goto out_unmapped;
+			}
+			goto again;
+		}
 		itree_remove(&iopt->area_itree, &area->node);
 		iopt_area_unfill_domains(area, pages);
 		iommufd_free(area);
@@ -548,6 +573,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
 	}
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	pthread_rwlock_unlock(&iopt->domains_rwsem);
+out_unmapped:
 	if (unmapped)
 		*unmapped = unmapped_bytes;
 	return rc;
@@ -669,6 +695,8 @@ void iopt_init_table(struct io_pagetable *iopt)
 {
 	*iopt = (struct io_pagetable){ .iova_alignment = 1 };
 	pthread_rwlock_init(&iopt->domains_rwsem, NULL);
+	pthread_mutex_init(&iopt->access_list_lock, NULL);
+	list_init(&iopt->access_list);
 	pthread_rwlock_init(&iopt->iova_rwsem, NULL);
 }
 
@@ -677,6 +705,7 @@ void iopt_destroy_table(struct io_pagetable *iopt)
 {
 	__iopt_remove_reserved_iova(iopt, NULL, true);
 	iommufd_free(iopt->domains);
+	pthread_mutex_destroy(&iopt->access_list_lock);
 	iopt_free_allowed(&iopt->allowed_itree);
 	pthread_rwlock_destroy(&iopt->iova_rwsem);
 	pthread_rwlock_destroy(&iopt->domains_rwsem);
@@ -1058,4 +1087,222 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	iommufd_free(win);
 	return 0;
+}
+
+/* ---- accesses ------------------------------------------------------ */
+
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&iopt->domains_rwsem);
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	pthread_mutex_lock(&iopt->access_list_lock);
+	list_add_tail(&access->iopt_item, &iopt->access_list);
+	pthread_mutex_unlock(&iopt->access_list_lock);
+	rc = iopt_calculate_iova_alignment(iopt);
+	if (rc) {
+		pthread_mutex_lock(&iopt->access_list_lock);
+		list_del_init(&access->iopt_item);
+		pthread_mutex_unlock(&iopt->access_list_lock);
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+	return rc;
+}
+
+void iopt_remove_access(struct io_pagetable *iopt,
+			struct iommufd_access *access)
+{
+	pthread_rwlock_wrlock(&iopt->domains_rwsem);
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	pthread_mutex_lock(&iopt->access_list_lock);
+	list_del_init(&access->iopt_item);
+	pthread_mutex_unlock(&iopt->access_list_lock);
+	/* Lowering the alignment cannot fail. */
+	(void)iopt_calculate_iova_alignment(iopt);
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	pthread_rwlock_unlock(&iopt->domains_rwsem);
+}
+
+/* Tell every access of @iopt that [iova, iova + length) is going away. */
+static void iopt_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
+				     uint64_t length)
+{
+	struct iommufd_access **snap = NULL;
+	struct list_head *pos;
+	size_t n = 0, i;
+
+	pthread_mutex_lock(&iopt->access_list_lock);
+	list_for_each(pos, &iopt->access_list) n++;
+	if (n)
+		snap = iommufd_alloc_array(n, sizeof(*snap));
+	n = 0;
+	list_for_each(pos, &iopt->access_list)
+	{
+		struct iommufd_access *access =
+			list_entry(pos, struct iommufd_access, iopt_item);
+
+		if (!snap)
+			break;
+		pthread_mutex_lock(&access->notify_lock);
+		if (!access->dying) {
+			access->notify_refs++;
+			snap[n++] = access;
+		}
+		pthread_mutex_unlock(&access->notify_lock);
+	}
+	pthread_mutex_unlock(&iopt->access_list_lock);
+
+	for (i = 0; i != n; i++) {
+		struct iommufd_access *access = snap[i];
+
+		access->ops->unmap(access->data, iova, length);
+		pthread_mutex_lock(&access->notify_lock);
+		if (!--access->notify_refs)
+			pthread_cond_broadcast(&access->notify_done);
+		pthread_mutex_unlock(&access->notify_lock);
+	}
+	iommufd_free(snap);
+}
+
+static uint64_t iopt_area_iova_to_index(const struct iopt_area *area,
+					uint64_t iova)
+{
+	return iopt_area_start_byte(area, iova) / IOMMUFD_PAGE_SIZE;
+}
+
+/* Pins must cover whole pages: the range's ends sit on page boundaries. */
+static bool iopt_area_contig_is_aligned(struct iopt_contig_iter *iter)
+{
+	if (iopt_area_start_byte(iter->area, iter->cur_iova) %
+	    IOMMUFD_PAGE_SIZE)
+		return false;
+	if (!iopt_contig_done(iter) &&
+	    (iopt_area_start_byte(iter->area, iopt_area_last_iova(iter->area)) %
+	     IOMMUFD_PAGE_SIZE) != IOMMUFD_PAGE_SIZE - 1)
+		return false;
+	return true;
+}
+
+static bool check_area_prot(struct iopt_area *area, unsigned int flags)
+{
+	if (flags & IOMMUFD_ACCESS_RW_WRITE)
+		return area->iommu_prot & IOMMUFD_PROT_WRITE;
+	return area->iommu_prot & IOMMUFD_PROT_READ;
+}
+
+static void iopt_access_remove_range(struct io_pagetable *iopt, uint64_t iova,
+				     uint64_t last_iova)
+{
+	struct iopt_contig_iter iter;
+	struct iopt_area *area;
+
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last_iova)
+		iopt_area_remove_access(
+			area, iopt_area_iova_to_index(area, iter.cur_iova),
+			iopt_area_iova_to_index(
+				area, IOMMUFD_MIN(last_iova,
+						  iopt_area_last_iova(area))));
+}
+
+int iopt_access_pin_pages(struct io_pagetable *iopt, uint64_t iova,
+			  uint64_t length, uint64_t *out_pages,
+			  unsigned int flags)
+{
+	struct iopt_contig_iter iter;
+	struct iopt_area *area;
+	uint64_t last_iova;
+	int rc = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last_iova))
+		return -EOVERFLOW;
+	pthread_rwlock_rdlock(&iopt->iova_rwsem);
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last_iova) {
+		uint64_t last =
+			IOMMUFD_MIN(last_iova, iopt_area_last_iova(area));
+		uint64_t last_index = iopt_area_iova_to_index(area, last);
+		uint64_t index = iopt_area_iova_to_index(area, iter.cur_iova);
+
+		if (area->prevent_access ||
+		    !iopt_area_contig_is_aligned(&iter)) {
+			rc = -EINVAL;
+			goto err_remove;
+		}
+		if (!check_area_prot(area, flags)) {
+			rc = -EPERM;
+			goto err_remove;
+		}
+		rc = iopt_area_add_access(area, index, last_index, out_pages,
+					  flags);
+		if (rc)
+			goto err_remove;
+		out_pages += last_index - index + 1;
+	}
+	if (!iopt_contig_done(&iter)) {
+		rc = -ENOENT;
+		goto err_remove;
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return 0;
+
+err_remove:
+	if (iova < iter.cur_iova)
+		iopt_access_remove_range(iopt, iova, iter.cur_iova - 1);
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return rc;
+}
+
+void iopt_access_unpin_pages(struct io_pagetable *iopt, uint64_t iova,
+			     uint64_t length)
+{
+	uint64_t last_iova;
+
+	if (!length || __builtin_add_overflow(iova, length - 1, &last_iova))
+		return;
+	pthread_rwlock_rdlock(&iopt->iova_rwsem);
+	iopt_access_remove_range(iopt, iova, last_iova);
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+}
+
+int iopt_access_rw(struct io_pagetable *iopt, uint64_t iova, void *data,
+		   uint64_t length, unsigned int flags)
+{
+	struct iopt_contig_iter iter;
+	struct iopt_area *area;
+	uint64_t last_iova;
+	int rc = -EINVAL;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last_iova))
+		return -EOVERFLOW;
+	pthread_rwlock_rdlock(&iopt->iova_rwsem);
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last_iova) {
+		uint64_t last =
+			IOMMUFD_MIN(last_iova, iopt_area_last_iova(area));
+		uint64_t bytes = last - iter.cur_iova + 1;
+
+		if (area->prevent_access) {
+			rc = -EINVAL;
+			goto out_unlock;
+		}
+		if (!check_area_prot(area, flags)) {
+			rc = -EPERM;
+			goto out_unlock;
+		}
+		rc = iopt_pages_rw_access(
+			area->pages, iopt_area_start_byte(area, iter.cur_iova),
+			data, bytes, flags);
+		if (rc)
+			goto out_unlock;
+		data = (char *)data + bytes;
+	}
+	if (!iopt_contig_done(&iter))
+		rc = -ENOENT;
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return rc;
 }

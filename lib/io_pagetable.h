@@ -41,6 +41,9 @@ struct io_pagetable {
 	pthread_rwlock_t domains_rwsem;
 	struct iommu_domain **domains;
 	unsigned int nr_domains;
+	/* struct iommufd_access attached here; its own lock, see access.c */
+	pthread_mutex_t access_list_lock;
+	struct list_head access_list;
 	pthread_rwlock_t iova_rwsem;
 	struct itree area_itree;
 	/* IOVA that automatic allocation may use; empty means all of it */
@@ -57,6 +60,10 @@ struct io_pagetable {
  */
 struct iopt_area {
 	struct itree_node node;
+	/* Pins of accesses in this area; an unmap must wait for them */
+	unsigned int num_accesses;
+	/* Being unmapped: accesses may not pin or use it any more */
+	bool prevent_access;
 	/* The area's hold on its pages while domains mirror it */
 	struct itree_node pages_node;
 	bool domains_pinned;
@@ -115,6 +122,8 @@ struct iopt_pages {
 	uint64_t npages;
 	uint64_t npinned;
 	struct itree pin_itree;
+	/* struct iopt_pages_access, by page index range */
+	struct itree access_itree;
 	bool writable;
 	uint8_t account_mode;
 };
@@ -129,6 +138,20 @@ void iopt_put_pages(struct iopt_pages *pages);
  */
 int iopt_pages_pin(struct iopt_pages *pages, struct itree_node *pin);
 void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin);
+enum {
+	IOMMUFD_ACCESS_RW_READ = 0,
+	IOMMUFD_ACCESS_RW_WRITE = 1 << 0,
+	/* test only: take the path that pins pages temporarily */
+	IOMMUFD_ACCESS_RW_SLOW_PATH = 1 << 2,
+};
+
+int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
+			 uint64_t last_index, uint64_t *out_pages,
+			 unsigned int flags);
+void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
+			     uint64_t last_index);
+int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte,
+			 void *data, uint64_t length, unsigned int flags);
 /* How many iopt_pages of @umem hold the page at @uptr pinned. */
 unsigned int iopt_pages_count_pins(struct iommufd_umem *umem, uint64_t uptr);
 
@@ -170,6 +193,17 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 				   struct iommu_domain *domain,
 				   unsigned long flags,
 				   struct iommu_hwpt_get_dirty_bitmap *bitmap);
+struct iommufd_access;
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access);
+void iopt_remove_access(struct io_pagetable *iopt,
+			struct iommufd_access *access);
+int iopt_access_pin_pages(struct io_pagetable *iopt, uint64_t iova,
+			  uint64_t length, uint64_t *out_pages,
+			  unsigned int flags);
+void iopt_access_unpin_pages(struct io_pagetable *iopt, uint64_t iova,
+			     uint64_t length);
+int iopt_access_rw(struct io_pagetable *iopt, uint64_t iova, void *data,
+		   uint64_t length, unsigned int flags);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 

@@ -110,6 +110,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_SELFTEST,
@@ -149,6 +150,9 @@ struct uiommufd_ctx {
 	uint32_t nr_objects;
 	atomic_uchar account_mode;
 	struct iommufd_umem *umem;
+	/* How files get fds (file.c); NULL: the library's own table */
+	const struct uiommufd_fd_ops *fd_ops;
+	void *fd_opaque;
 };
 
 /* One ioctl in flight: the copied-in struct and where it came from. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "device.h"
 #include "io_pagetable.h"
 #include "iommufd_private.h"
@@ -31,6 +32,7 @@ struct iommufd_object_ops {
 
 static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_DEVICE] = { .destroy = iommufd_device_destroy },
+	[IOMMUFD_OBJ_ACCESS] = { .destroy = iommufd_access_destroy_object },
 	[IOMMUFD_OBJ_HWPT_PAGING] = { .destroy = iommufd_hwpt_paging_destroy,
 				      .abort = iommufd_hwpt_paging_abort },
 	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },

@@ -127,7 +127,9 @@ static int iopt_pages_update_pinned(struct iopt_pages *pages, uint64_t npages,
 	return 0;
 }
 
-int iopt_pages_pin(struct iopt_pages *pages, struct itree_node *pin)
+/* Caller holds pages->mutex. */
+static int iopt_pages_pin_locked(struct iopt_pages *pages,
+				 struct itree_node *pin)
 {
 	struct itree_span_iter span;
 	uint64_t newly = 0;
@@ -135,12 +137,8 @@ int iopt_pages_pin(struct iopt_pages *pages, struct itree_node *pin)
 
 	if (pin->last < pin->start || pin->last >= pages->npages)
 		return -EINVAL;
-
-	pthread_mutex_lock(&pages->mutex);
-	if (iommufd_should_fail()) {
-		rc = -EFAULT;
-		goto out_unlock;
-	}
+	if (iommufd_should_fail())
+		return -EFAULT;
 	/* Only what no other holder covers needs faulting in and charging. */
 	for (itree_span_iter_first(&span, &pages->pin_itree, pin->start,
 				   pin->last);
@@ -155,25 +153,34 @@ int iopt_pages_pin(struct iopt_pages *pages, struct itree_node *pin)
 			pages->uptr + span.start_hole * IOMMUFD_PAGE_SIZE,
 			count * IOMMUFD_PAGE_SIZE, pages->writable);
 		if (rc)
-			goto out_unlock;
+			return rc;
 		newly += count;
 	}
 	rc = iopt_pages_update_pinned(pages, newly, true);
 	if (rc)
-		goto out_unlock;
+		return rc;
 	pages->npinned += newly;
 	itree_insert(&pages->pin_itree, pin);
-out_unlock:
+	return 0;
+}
+
+int iopt_pages_pin(struct iopt_pages *pages, struct itree_node *pin)
+{
+	int rc;
+
+	pthread_mutex_lock(&pages->mutex);
+	rc = iopt_pages_pin_locked(pages, pin);
 	pthread_mutex_unlock(&pages->mutex);
 	return rc;
 }
 
-void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin)
+/* Caller holds pages->mutex. */
+static void iopt_pages_unpin_locked(struct iopt_pages *pages,
+				    struct itree_node *pin)
 {
 	struct itree_span_iter span;
 	uint64_t released = 0;
 
-	pthread_mutex_lock(&pages->mutex);
 	itree_remove(&pages->pin_itree, pin);
 	for (itree_span_iter_first(&span, &pages->pin_itree, pin->start,
 				   pin->last);
@@ -183,7 +190,123 @@ void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin)
 	}
 	pages->npinned -= released;
 	(void)iopt_pages_update_pinned(pages, released, false);
+}
+
+void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin)
+{
+	pthread_mutex_lock(&pages->mutex);
+	iopt_pages_unpin_locked(pages, pin);
 	pthread_mutex_unlock(&pages->mutex);
+}
+
+/* ---- pins of accesses ------------------------------------------------ */
+
+/*
+ * One range of page indexes pinned for accesses. Accesses pinning exactly
+ * the same range share it (@users), as in the kernel.
+ */
+struct iopt_pages_access {
+	struct itree_node node; /* in pages->access_itree */
+	struct itree_node pin; /* in pages->pin_itree */
+	unsigned int users;
+};
+
+static struct iopt_pages_access *
+iopt_pages_get_exact_access(struct iopt_pages *pages, uint64_t start_index,
+			    uint64_t last_index)
+{
+	struct itree_node *node;
+
+	for (node = itree_iter_first(&pages->access_itree, start_index,
+				     last_index);
+	     node; node = itree_iter_next(node, start_index, last_index)) {
+		if (node->start == start_index && node->last == last_index)
+			return container_of(node, struct iopt_pages_access,
+					    node);
+	}
+	return NULL;
+}
+
+/*
+ * Pin [start_index, last_index] of @area's pages for an access and report
+ * their addresses in @out_pages (one per page).
+ */
+int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
+			 uint64_t last_index, uint64_t *out_pages,
+			 unsigned int flags)
+{
+	struct iopt_pages *pages = area->pages;
+	struct iopt_pages_access *access;
+	uint64_t i;
+	int rc;
+
+	if ((flags & IOMMUFD_ACCESS_RW_WRITE) && !pages->writable)
+		return -EPERM;
+	pthread_mutex_lock(&pages->mutex);
+	access = iopt_pages_get_exact_access(pages, start_index, last_index);
+	if (access) {
+		access->users++;
+	} else {
+		access = iommufd_zalloc(sizeof(*access));
+		if (!access) {
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
+		access->pin.start = access->node.start = start_index;
+		access->pin.last = access->node.last = last_index;
+		rc = iopt_pages_pin_locked(pages, &access->pin);
+		if (rc) {
+			iommufd_free(access);
+			goto out_unlock;
+		}
+		access->users = 1;
+		itree_insert(&pages->access_itree, &access->node);
+	}
+	area->num_accesses++;
+	for (i = start_index; i <= last_index; i++)
+		*out_pages++ = pages->uptr + i * IOMMUFD_PAGE_SIZE;
+	rc = 0;
+out_unlock:
+	pthread_mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
+			     uint64_t last_index)
+{
+	struct iopt_pages *pages = area->pages;
+	struct iopt_pages_access *access;
+
+	pthread_mutex_lock(&pages->mutex);
+	access = iopt_pages_get_exact_access(pages, start_index, last_index);
+	if (!access)
+		goto out_unlock;
+	area->num_accesses--;
+	if (--access->users)
+		goto out_unlock;
+	itree_remove(&pages->access_itree, &access->node);
+	iopt_pages_unpin_locked(pages, &access->pin);
+	iommufd_free(access);
+out_unlock:
+	pthread_mutex_unlock(&pages->mutex);
+}
+
+/*
+ * Copy between @data and the user memory at @start_byte of @pages, for an
+ * access reading or writing through the IOAS. Whether the pages are
+ * pinned or not, a hole or a read-only page gives -EFAULT, as the kernel's
+ * copy or its temporary pin would.
+ */
+int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte,
+			 void *data, uint64_t length, unsigned int flags)
+{
+	if ((flags & IOMMUFD_ACCESS_RW_WRITE) && !pages->writable)
+		return -EPERM;
+	if (flags & IOMMUFD_ACCESS_RW_WRITE)
+		return iommufd_copy_to_user(
+			pages->umem, pages->uptr + start_byte, data, length);
+	return iommufd_copy_from_user(pages->umem, data,
+				      pages->uptr + start_byte, length);
 }
 
 /*

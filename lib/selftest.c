@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "access.h"
 #include "device.h"
+#include "file.h"
 #include "mock_iommu.h"
 
 /* The object standing for one mock device created by MOCK_DOMAIN. */
@@ -262,6 +264,307 @@ out_put:
 	return rc;
 }
 
+/* ---- accesses ------------------------------------------------------- */
+
+/*
+ * The file behind an access fd of CREATE_ACCESS: an access object, and the
+ * ranges pinned through it by ACCESS_PAGES (items, numbered from 0).
+ */
+struct selftest_access {
+	struct uiommufd_file file;
+	struct iommufd_access *access;
+	pthread_mutex_t lock;
+	struct list_head items;
+	unsigned int next_id;
+};
+
+struct selftest_access_item {
+	struct list_head items_elm;
+	uint64_t iova;
+	uint64_t length;
+	unsigned int id;
+};
+
+/* The access's ops->unmap: drop every item the range touches. */
+static void iommufd_test_access_unmap(void *data, uint64_t iova,
+				      uint64_t length)
+{
+	uint64_t iova_last = iova + length - 1;
+	struct selftest_access *staccess = data;
+	struct list_head *pos, *tmp;
+
+	pthread_mutex_lock(&staccess->lock);
+	list_for_each_safe(pos, tmp, &staccess->items)
+	{
+		struct selftest_access_item *item =
+			list_entry(pos, struct selftest_access_item, items_elm);
+
+		if (iova > item->iova + item->length - 1 ||
+		    iova_last < item->iova)
+			continue;
+		list_del_init(&item->items_elm);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		iommufd_free(item);
+	}
+	pthread_mutex_unlock(&staccess->lock);
+}
+
+static const struct iommufd_access_ops selftest_access_ops_pin = {
+	.needs_pin_pages = true,
+	.unmap = iommufd_test_access_unmap,
+};
+
+static const struct iommufd_access_ops selftest_access_ops = {
+	.unmap = iommufd_test_access_unmap,
+};
+
+/* The last close of the access fd. */
+static void iommufd_test_staccess_release(struct uiommufd_file *file)
+{
+	struct selftest_access *staccess =
+		container_of(file, struct selftest_access, file);
+
+	if (staccess->access) {
+		iommufd_test_access_unmap(staccess, 0, IOMMUFD_ULONG_MAX);
+		iommufd_access_destroy(staccess->access);
+	}
+	pthread_mutex_destroy(&staccess->lock);
+	iommufd_free(staccess);
+}
+
+/* The access behind fd @access_id, referenced; -EBADFD if none. */
+static struct selftest_access *iommufd_access_get(struct iommufd_ucmd *ucmd,
+						  uint32_t access_id)
+{
+	struct uiommufd_file *file;
+
+	file = iommufd_file_get(ucmd->ictx, (int)access_id,
+				iommufd_test_staccess_release);
+	return file ? container_of(file, struct selftest_access, file) : NULL;
+}
+
+static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
+				      uint32_t ioas_id, uint32_t flags)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_access *staccess;
+	struct iommufd_access *access;
+	uint32_t id;
+	int fdno, rc;
+
+	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+	staccess = iommufd_zalloc(sizeof(*staccess));
+	if (!staccess)
+		return -ENOMEM;
+	iommufd_file_init(&staccess->file, iommufd_test_staccess_release);
+	pthread_mutex_init(&staccess->lock, NULL);
+	list_init(&staccess->items);
+
+	/* The fd comes first, as in the kernel; it owns the file from now. */
+	fdno = iommufd_file_install(ucmd->ictx, &staccess->file);
+	if (fdno < 0) {
+		uiommufd_file_put(&staccess->file);
+		return -ENOMEM;
+	}
+	access = iommufd_access_create(
+		ucmd->ictx,
+		(flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) ?
+			&selftest_access_ops_pin :
+			&selftest_access_ops,
+		staccess, &id, &rc);
+	if (!access)
+		goto out_discard;
+	rc = iommufd_access_attach(access, ioas_id);
+	if (rc)
+		goto out_destroy;
+	cmd->create_access.out_access_fd = (uint32_t)fdno;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_destroy;
+	staccess->access = access;
+	return 0;
+
+out_destroy:
+	iommufd_access_destroy(access);
+out_discard:
+	iommufd_file_discard(ucmd->ictx, fdno);
+	return rc;
+}
+
+static int iommufd_test_access_replace_ioas(struct iommufd_ucmd *ucmd,
+					    uint32_t access_id,
+					    uint32_t ioas_id)
+{
+	struct selftest_access *staccess = iommufd_access_get(ucmd, access_id);
+	int rc;
+
+	if (!staccess)
+		return -EBADFD;
+	rc = iommufd_access_replace(staccess->access, ioas_id);
+	uiommufd_file_put(&staccess->file);
+	return rc;
+}
+
+static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
+				     uint32_t access_id, uint64_t iova,
+				     uint64_t length, uint64_t uptr,
+				     uint32_t flags)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_access_item *item;
+	struct selftest_access *staccess;
+	uint64_t *pages, npages, i, first_page;
+	int rc;
+
+	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	staccess = iommufd_access_get(ucmd, access_id);
+	if (!staccess)
+		return -EBADFD;
+	if (staccess->access->ops != &selftest_access_ops_pin) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (iova + length < iova) {
+		rc = -EOVERFLOW;
+		goto out_put;
+	}
+	first_page = iova & ~(IOMMUFD_PAGE_SIZE - 1);
+	npages = ((iova + length + IOMMUFD_PAGE_SIZE - 1) &
+		  ~(IOMMUFD_PAGE_SIZE - 1)) -
+		 first_page;
+	npages /= IOMMUFD_PAGE_SIZE;
+	pages = iommufd_alloc_array(npages, sizeof(*pages));
+	if (!pages) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+
+	/* One pin at a time: an unmap must find every pin it waits for. */
+	pthread_mutex_lock(&staccess->lock);
+	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
+				      flags & MOCK_FLAGS_ACCESS_WRITE);
+	if (rc)
+		goto out_unlock;
+	/* The pinned pages must be those at uptr (NULL skips the check). */
+	if (uptr) {
+		uint64_t upage = uptr - (iova - first_page);
+
+		for (i = 0; i != npages; i++) {
+			rc = ucmd->ictx->umem->ops->populate(
+				ucmd->ictx->umem,
+				(upage + i * IOMMUFD_PAGE_SIZE) &
+					~(IOMMUFD_PAGE_SIZE - 1),
+				IOMMUFD_PAGE_SIZE, false);
+			if (rc)
+				goto out_unaccess;
+			if (pages[i] != upage + i * IOMMUFD_PAGE_SIZE) {
+				rc = -EBADE;
+				goto out_unaccess;
+			}
+		}
+	}
+	item = iommufd_zalloc(sizeof(*item));
+	if (!item) {
+		rc = -ENOMEM;
+		goto out_unaccess;
+	}
+	item->iova = iova;
+	item->length = length;
+	item->id = staccess->next_id++;
+	list_add_tail(&item->items_elm, &staccess->items);
+	cmd->access_pages.out_access_pages_id = item->id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		list_del_init(&item->items_elm);
+		iommufd_free(item);
+		goto out_unaccess;
+	}
+	goto out_unlock;
+
+out_unaccess:
+	iommufd_access_unpin_pages(staccess->access, iova, length);
+out_unlock:
+	pthread_mutex_unlock(&staccess->lock);
+	iommufd_free(pages);
+out_put:
+	uiommufd_file_put(&staccess->file);
+	return rc;
+}
+
+static int iommufd_test_access_item_destroy(struct iommufd_ucmd *ucmd,
+					    uint32_t access_id,
+					    uint32_t item_id)
+{
+	struct selftest_access *staccess = iommufd_access_get(ucmd, access_id);
+	struct list_head *pos;
+
+	if (!staccess)
+		return -EBADFD;
+	pthread_mutex_lock(&staccess->lock);
+	list_for_each(pos, &staccess->items)
+	{
+		struct selftest_access_item *item =
+			list_entry(pos, struct selftest_access_item, items_elm);
+
+		if (item->id != item_id)
+			continue;
+		list_del_init(&item->items_elm);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		pthread_mutex_unlock(&staccess->lock);
+		iommufd_free(item);
+		uiommufd_file_put(&staccess->file);
+		return 0;
+	}
+	pthread_mutex_unlock(&staccess->lock);
+	uiommufd_file_put(&staccess->file);
+	return -ENOENT;
+}
+
+static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd, uint32_t access_id,
+				  uint64_t iova, uint64_t length, uint64_t ubuf,
+				  uint32_t flags)
+{
+	struct iommufd_umem *umem = ucmd->ictx->umem;
+	struct selftest_access *staccess;
+	void *tmp;
+	int rc;
+
+	if (length > 16 * 1024 * 1024)
+		return -ENOMEM;
+	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH |
+		      MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	staccess = iommufd_access_get(ucmd, access_id);
+	if (!staccess)
+		return -EBADFD;
+	tmp = iommufd_zalloc(length ? length : 1);
+	if (!tmp) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if (flags & MOCK_ACCESS_RW_WRITE) {
+		rc = iommufd_copy_from_user(umem, tmp, ubuf, length);
+		if (rc)
+			goto out_free;
+	}
+	rc = iommufd_access_rw(staccess->access, iova, tmp, length,
+			       flags & (MOCK_ACCESS_RW_WRITE |
+					MOCK_ACCESS_RW_SLOW_PATH));
+	if (rc)
+		goto out_free;
+	if (!(flags & MOCK_ACCESS_RW_WRITE))
+		rc = iommufd_copy_to_user(umem, ubuf, tmp, length);
+out_free:
+	iommufd_free(tmp);
+out_put:
+	uiommufd_file_put(&staccess->file);
+	return rc;
+}
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -286,6 +589,28 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_md_check_refs(ucmd, cmd->check_refs.uptr,
 						  cmd->check_refs.length,
 						  cmd->check_refs.refs);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return iommufd_test_create_access(ucmd, cmd->id,
+						  cmd->create_access.flags);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return iommufd_test_access_replace_ioas(
+			ucmd, cmd->id, cmd->access_replace_ioas.ioas_id);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return iommufd_test_access_pages(ucmd, cmd->id,
+						 cmd->access_pages.iova,
+						 cmd->access_pages.length,
+						 cmd->access_pages.uptr,
+						 cmd->access_pages.flags);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return iommufd_test_access_rw(ucmd, cmd->id,
+					      cmd->access_rw.iova,
+					      cmd->access_rw.length,
+					      cmd->access_rw.uptr,
+					      cmd->access_rw.flags);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return iommufd_test_access_item_destroy(
+			ucmd, cmd->id,
+			cmd->destroy_access_pages.access_pages_id);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		if (cmd->memory_limit.limit <
 		    sizeof(unsigned long) + sizeof(uint32_t))
@@ -299,9 +624,9 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 					  cmd->dirty.uptr);
 	default:
 		/*
-		 * Accesses (CREATE_ACCESS and the ACCESS_* ops), nested
-		 * domains (MD_CHECK_IOTLB) and faults (TRIGGER_IOPF) are not
-		 * here yet; the kernel answers unknown ops the same way.
+		 * Nested domains (MD_CHECK_IOTLB) and faults (TRIGGER_IOPF)
+		 * are not here yet; the kernel answers unknown ops the same
+		 * way.
 		 */
 		return -EOPNOTSUPP;
 	}

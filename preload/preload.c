@@ -281,9 +281,14 @@ static bool is_iommu_path(int dirfd, const char *path)
 
 /* ---- the fd table ------------------------------------------------------ */
 
+/*
+ * What an emulated fd refers to: a /dev/iommu context, or a file the
+ * library made (an access fd, ...): exactly one of @ctx and @lfile.
+ */
 struct shim_file {
 	atomic_long refs; /* one per fd, one per call in flight */
 	struct uiommufd_ctx *ctx;
+	struct uiommufd_file *lfile;
 	struct shim_file *next_dropped; /* see forget_range_locked() */
 };
 
@@ -375,26 +380,40 @@ static void table_change_end(void)
 	pthread_mutex_unlock(&table_lock);
 }
 
+/*
+ * The library may call back into the shim (to install an fd, or to close
+ * one) while a thread is inside it: only the outermost entry takes
+ * call_lock, which must not be read-locked twice (a waiting fork() would
+ * deadlock it).
+ */
+static __thread unsigned int call_depth;
+
 static void call_enter(void)
 {
-	pthread_rwlock_rdlock(&call_lock);
+	if (!call_depth++)
+		pthread_rwlock_rdlock(&call_lock);
 }
 
 static void call_exit(void)
 {
-	pthread_rwlock_unlock(&call_lock);
+	if (!--call_depth)
+		pthread_rwlock_unlock(&call_lock);
 }
 
-/* Drops one reference; the last one releases the context. */
+/* Drops one reference; the last one releases the context or file. */
 static void file_put(struct shim_file *f)
 {
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
 	call_enter();
-	uiommufd_close(f->ctx);
+	if (f->lfile) {
+		uiommufd_file_put(f->lfile);
+	} else {
+		uiommufd_close(f->ctx);
+		atomic_fetch_sub(&shim_nr_contexts, 1);
+	}
 	call_exit();
 	free(f);
-	atomic_fetch_sub(&shim_nr_contexts, 1);
 }
 
 /* A referenced file for @fd, or NULL when @fd is not emulated. */
@@ -433,6 +452,68 @@ static struct shim_file *dup_locked(int oldfd, int newfd)
 	return old;
 }
 
+/* ---- fds of library files ------------------------------------------- */
+
+/* struct uiommufd_fd_ops: a library file gets a close-on-exec fd here. */
+static int shim_install_fd(void *opaque, struct uiommufd_file *file)
+{
+	struct shim_file *f, *old;
+	int fd, err = 0;
+
+	(void)opaque;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	atomic_init(&f->refs, 1);
+	f->lfile = file;
+	table_change_begin();
+	fd = real(open)("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+	} else if (table_set_locked(fd, f, &old)) {
+		real(close)(fd);
+		err = -ENOMEM;
+	}
+	table_change_end();
+	if (err) {
+		free(f); /* the library keeps its reference */
+		return err;
+	}
+	return fd;
+}
+
+static void shim_discard_fd(void *opaque, int fd)
+{
+	struct shim_file *f;
+
+	(void)opaque;
+	table_change_begin();
+	f = table_take_locked(fd);
+	real(close)(fd);
+	table_change_end();
+	file_put(f);
+}
+
+static struct uiommufd_file *shim_get_fd(void *opaque, int fd)
+{
+	struct uiommufd_file *file = NULL;
+	struct shim_file *f;
+
+	(void)opaque;
+	if (!maybe_emulated(fd) || !(f = file_get(fd)))
+		return NULL;
+	if (f->lfile)
+		file = uiommufd_file_get(f->lfile);
+	file_put(f);
+	return file;
+}
+
+static const struct uiommufd_fd_ops shim_fd_ops = {
+	.install = shim_install_fd,
+	.discard = shim_discard_fd,
+	.get = shim_get_fd,
+};
+
 /* ---- opening ----------------------------------------------------------- */
 
 /*
@@ -466,6 +547,8 @@ static int open_iommu(int flags)
 	atomic_init(&f->refs, 1);
 	call_enter();
 	f->ctx = uiommufd_open();
+	if (f->ctx)
+		uiommufd_set_fd_ops(f->ctx, &shim_fd_ops, NULL);
 	call_exit();
 	if (!f->ctx) {
 		free(f);
@@ -943,8 +1026,13 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...)
 	for (;;) {
 		unsigned int gen = atomic_load(&table_gen);
 
-		if (maybe_emulated(fd) && (f = file_get(fd)))
-			break;
+		if (maybe_emulated(fd) && (f = file_get(fd))) {
+			if (!f->lfile)
+				break;
+			/* Library files have no ioctls of their own. */
+			file_put(f);
+			return real(ioctl)(fd, request, arg);
+		}
 		ret = real(ioctl)(fd, request, arg);
 		/*
 		 * If the fd became or stopped being emulated while the kernel

@@ -56,6 +56,63 @@ UIOMMUFD_EXPORT int uiommufd_ioctl(struct uiommufd_ctx *ctx,
 				   unsigned long request, void *arg);
 
 /**
+ * struct uiommufd_file - a file some ioctls create besides objects, which
+ * the caller gets as a new file descriptor: the access fd of
+ * IOMMU_TEST_CMD's CREATE_ACCESS (and, later, fault queues and VFIO
+ * devices). The file lives while its fd (and any duplicate) is open.
+ */
+struct uiommufd_file;
+
+/**
+ * struct uiommufd_fd_ops - how a frontend gives library files their fds.
+ * @install: put @file behind a new close-on-exec fd of the process and
+ *	return it (or -errno). The fd owns the reference passed in; when its
+ *	last duplicate closes, the frontend calls uiommufd_file_put().
+ * @discard: close an fd @install just made, because the ioctl that made
+ *	it failed after all; drops the fd's reference.
+ * @get: the file behind @fd with a new reference (dropped with
+ *	uiommufd_file_put()), or NULL if @fd is not a library file.
+ *
+ * A preload frontend maps them onto its fd table. Without fd ops set, the
+ * library uses its own table: the fds are real (on /dev/null) and must be
+ * closed with uiommufd_fd_close().
+ */
+struct uiommufd_fd_ops {
+	int (*install)(void *opaque, struct uiommufd_file *file);
+	void (*discard)(void *opaque, int fd);
+	struct uiommufd_file *(*get)(void *opaque, int fd);
+};
+
+/**
+ * uiommufd_set_fd_ops() - route the fds of @ctx's files through @ops.
+ * @opaque is passed to every op. Set before the first ioctl.
+ */
+UIOMMUFD_EXPORT void uiommufd_set_fd_ops(struct uiommufd_ctx *ctx,
+					 const struct uiommufd_fd_ops *ops,
+					 void *opaque);
+
+/**
+ * uiommufd_file_get() - take another reference to a library file.
+ * Return: @file.
+ */
+UIOMMUFD_EXPORT struct uiommufd_file *
+uiommufd_file_get(struct uiommufd_file *file);
+
+/**
+ * uiommufd_file_put() - drop a reference to a library file; the last one
+ * releases it, as the last close() of its fd would.
+ */
+UIOMMUFD_EXPORT void uiommufd_file_put(struct uiommufd_file *file);
+
+/**
+ * uiommufd_fd_close() - close an fd the library made with its own table
+ * (no fd ops set): releases the file, then closes the fd.
+ *
+ * Return: 0, or -1 with errno EBADF if @fd is not such an fd.
+ */
+UIOMMUFD_EXPORT int uiommufd_fd_close(int fd);
+
+/**
  * uiommufd_version() - the library's version string, e.g. "0.1.0".
  */
 UIOMMUFD_EXPORT const char *uiommufd_version(void);

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Library files and their fds. A frontend (the preload shim) installs them
+ * in its own fd table through uiommufd_fd_ops; without one, a table here
+ * does it with real fds on /dev/null, closed by uiommufd_fd_close().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "file.h"
+
+void iommufd_file_init(struct uiommufd_file *file,
+		       void (*release)(struct uiommufd_file *file))
+{
+	atomic_init(&file->refs, 1);
+	file->release = release;
+}
+
+UIOMMUFD_EXPORT struct uiommufd_file *
+uiommufd_file_get(struct uiommufd_file *file)
+{
+	atomic_fetch_add(&file->refs, 1);
+	return file;
+}
+
+UIOMMUFD_EXPORT void uiommufd_file_put(struct uiommufd_file *file)
+{
+	if (file && atomic_fetch_sub(&file->refs, 1) == 1)
+		file->release(file);
+}
+
+/* ---- the built-in table ---------------------------------------------- */
+
+static pthread_mutex_t builtin_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct uiommufd_file **builtin_files;
+static unsigned int builtin_size;
+
+static int builtin_install(void *opaque, struct uiommufd_file *file)
+{
+	struct uiommufd_file **files;
+	long fd;
+
+	(void)opaque;
+	/* The raw call: a frontend may interpose open() itself. */
+	fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	pthread_mutex_lock(&builtin_lock);
+	if ((unsigned long)fd >= builtin_size) {
+		unsigned int size = (unsigned int)fd * 2 + 16;
+
+		files = iommufd_realloc_array(builtin_files, size,
+					      sizeof(*files));
+		if (!files) {
+			pthread_mutex_unlock(&builtin_lock);
+			syscall(SYS_close, fd);
+			return -ENOMEM;
+		}
+		for (unsigned int i = builtin_size; i < size; i++)
+			files[i] = NULL;
+		builtin_files = files;
+		builtin_size = size;
+	}
+	builtin_files[fd] = file;
+	pthread_mutex_unlock(&builtin_lock);
+	return (int)fd;
+}
+
+static struct uiommufd_file *builtin_take(int fd)
+{
+	struct uiommufd_file *file = NULL;
+
+	pthread_mutex_lock(&builtin_lock);
+	if (fd >= 0 && (unsigned int)fd < builtin_size) {
+		file = builtin_files[fd];
+		builtin_files[fd] = NULL;
+		if (file)
+			syscall(SYS_close, fd);
+	}
+	pthread_mutex_unlock(&builtin_lock);
+	return file;
+}
+
+static void builtin_discard(void *opaque, int fd)
+{
+	(void)opaque;
+	uiommufd_file_put(builtin_take(fd));
+}
+
+static struct uiommufd_file *builtin_get(void *opaque, int fd)
+{
+	struct uiommufd_file *file = NULL;
+
+	(void)opaque;
+	pthread_mutex_lock(&builtin_lock);
+	if (fd >= 0 && (unsigned int)fd < builtin_size && builtin_files[fd])
+		file = uiommufd_file_get(builtin_files[fd]);
+	pthread_mutex_unlock(&builtin_lock);
+	return file;
+}
+
+static const struct uiommufd_fd_ops builtin_fd_ops = {
+	.install = builtin_install,
+	.discard = builtin_discard,
+	.get = builtin_get,
+};
+
+UIOMMUFD_EXPORT int uiommufd_fd_close(int fd)
+{
+	struct uiommufd_file *file = builtin_take(fd);
+
+	if (!file) {
+		errno = EBADF;
+		return -1;
+	}
+	uiommufd_file_put(file);
+	return 0;
+}
+
+/* ---- per context ------------------------------------------------------ */
+
+UIOMMUFD_EXPORT void uiommufd_set_fd_ops(struct uiommufd_ctx *ictx,
+					 const struct uiommufd_fd_ops *ops,
+					 void *opaque)
+{
+	ictx->fd_ops = ops;
+	ictx->fd_opaque = opaque;
+}
+
+static const struct uiommufd_fd_ops *fd_ops(struct uiommufd_ctx *ictx)
+{
+	return ictx->fd_ops ? ictx->fd_ops : &builtin_fd_ops;
+}
+
+int iommufd_file_install(struct uiommufd_ctx *ictx, struct uiommufd_file *file)
+{
+	if (iommufd_should_fail())
+		return -ENOMEM;
+	return fd_ops(ictx)->install(ictx->fd_opaque, file);
+}
+
+void iommufd_file_discard(struct uiommufd_ctx *ictx, int fd)
+{
+	fd_ops(ictx)->discard(ictx->fd_opaque, fd);
+}
+
+struct uiommufd_file *iommufd_file_get(struct uiommufd_ctx *ictx, int fd,
+				       void (*release)(struct uiommufd_file *))
+{
+	struct uiommufd_file *file = fd_ops(ictx)->get(ictx->fd_opaque, fd);
+
+	if (file && file->release != release) {
+		uiommufd_file_put(file);
+		file = NULL;
+	}
+	return file;
+}
