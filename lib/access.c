@@ -92,6 +92,7 @@ iommufd_access_create(struct uiommufd_ctx *ictx,
 	access->ops = ops;
 	access->iova_alignment = ops->needs_pin_pages ? IOMMUFD_PAGE_SIZE : 1;
 	access->ictx = ictx;
+	iommufd_ctx_get(ictx);
 	list_init(&access->iopt_item);
 	pthread_mutex_init(&access->ioas_lock, NULL);
 	pthread_mutex_init(&access->notify_lock, NULL);
@@ -108,13 +109,17 @@ iommufd_access_create(struct uiommufd_ctx *ictx,
  */
 void iommufd_access_destroy(struct iommufd_access *access)
 {
+	struct uiommufd_ctx *ictx = access->ictx;
+
 	pthread_mutex_lock(&access->notify_lock);
 	access->dying = true;
 	while (access->notify_refs)
 		pthread_cond_wait(&access->notify_done, &access->notify_lock);
 	pthread_mutex_unlock(&access->notify_lock);
 	iommufd_put_object(&access->obj);
-	(void)iommufd_object_remove(access->ictx, access->obj.id, &access->obj);
+	(void)iommufd_object_remove(ictx, access->obj.id, &access->obj);
+	/* The access held the context, as it holds the file in the kernel. */
+	iommufd_ctx_put(ictx);
 }
 
 int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id)

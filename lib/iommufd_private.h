@@ -141,6 +141,7 @@ enum {
  * lowest is reused first, as the kernel's allocating xarray does.
  */
 struct uiommufd_ctx {
+	atomic_uint refs;
 	pthread_mutex_t objects_lock;
 	struct iommufd_object **objects;
 	uint32_t *free_ids;
@@ -182,6 +183,8 @@ struct iommufd_object *iommufd_get_object(struct uiommufd_ctx *ictx,
 void iommufd_put_object(struct iommufd_object *obj);
 int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id,
 			  struct iommufd_object *expect);
+void iommufd_ctx_get(struct uiommufd_ctx *ictx);
+void iommufd_ctx_put(struct uiommufd_ctx *ictx);
 
 /* ---- per-concept ioctl handlers ------------------------------------ */
 

@@ -266,14 +266,24 @@ UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_open(void)
 		return NULL;
 	}
 	pthread_mutex_init(&ictx->objects_lock, NULL);
+	atomic_init(&ictx->refs, 1);
 	ictx->next_id = 1;
 	ictx->umem = iommufd_umem_self();
 	return ictx;
 }
 
-UIOMMUFD_EXPORT void uiommufd_close(struct uiommufd_ctx *ictx)
+void iommufd_ctx_get(struct uiommufd_ctx *ictx)
 {
-	if (!ictx)
+	atomic_fetch_add(&ictx->refs, 1);
+}
+
+/*
+ * The last reference (the fd's, or an access that outlived it, as an
+ * access holds the file in the kernel) tears the context down.
+ */
+void iommufd_ctx_put(struct uiommufd_ctx *ictx)
+{
+	if (atomic_fetch_sub(&ictx->refs, 1) != 1)
 		return;
 	/*
 	 * Dependents hold a user on what they depend on, so destroying every
@@ -293,6 +303,12 @@ UIOMMUFD_EXPORT void uiommufd_close(struct uiommufd_ctx *ictx)
 	iommufd_free(ictx->objects);
 	iommufd_free(ictx->free_ids);
 	iommufd_free(ictx);
+}
+
+UIOMMUFD_EXPORT void uiommufd_close(struct uiommufd_ctx *ictx)
+{
+	if (ictx)
+		iommufd_ctx_put(ictx);
 }
 
 UIOMMUFD_EXPORT const char *uiommufd_version(void)

@@ -37,6 +37,8 @@
  * check the caller's TLB inline; everything but the functions below is
  * private to pgtable_x86_64.c.
  *
+ * @root: the level-4 table (entries described in pgtable_x86_64.c), first
+ *	so that indexing it needs no displacement.
  * @gen: the generation of the translations. Every operation that takes a
  *	translation away or makes a cached one stale (unmap, clearing dirty
  *	bits) stores a new value, after its entry updates, with a release
@@ -44,11 +46,11 @@
  *	and no two moments of one table share a value, and a TLB entry tagged
  *	with one can only ever match the table and moment that filled it.
  *	Alone in its cache line: every TLB hit reads it.
- * @root: the level-4 table (entries described in pgtable_x86_64.c).
  */
 struct pgtable_x86 {
-	_Alignas(64) _Atomic uint64_t gen;
 	_Alignas(64) _Atomic uint64_t root[PGTABLE_X86_ENTRIES];
+	_Alignas(64) _Atomic uint64_t gen;
+	char gen_pad[56];
 	/* Writer-only bookkeeping, see pgtable_x86_64.c. */
 	uint64_t root_side[PGTABLE_X86_ENTRIES];
 	uint64_t gen_next, gen_end;

@@ -493,14 +493,10 @@ uintptr_t pgtable_x86_iova_to_va(const struct pgtable_x86 *pt, uint64_t iova,
 	return (e & PTE_ADDR) + (iova & (size - 1));
 }
 
-/*
- * Set the A (and D) bits @need asks for in the leaf at @slot, then walk
- * again. Out of line and reached by a tail call, so that the walk below
- * needs no stack frame.
- */
+/* Out of line, and reached by a tail call: the walk needs no frame. */
 static uintptr_t __attribute__((noinline))
 mark_and_walk(struct pgtable_x86 *pt, struct pgtable_x86_tlb_entry *ent,
-	      uint64_t iova, pte_t *slot, uint64_t e, uint64_t need);
+	      uint64_t iova, uint64_t need);
 
 /*
  * A table entry is the table's address plus exactly P|W: subtracting that
@@ -509,11 +505,13 @@ mark_and_walk(struct pgtable_x86 *pt, struct pgtable_x86_tlb_entry *ent,
  */
 #define TABLE_FLAGS (PTE_P | PTE_W)
 
-static inline __attribute__((always_inline)) const pte_t *
-next_slot(uint64_t e, uint64_t iova, int level)
+static inline __attribute__((always_inline)) uint64_t
+load_next(uint64_t e, uint64_t iova, int level)
 {
-	return (const pte_t *)(uintptr_t)(e - TABLE_FLAGS +
-					  8 * pt_idx(iova, level));
+	const pte_t *slot = (const pte_t *)(uintptr_t)(e - TABLE_FLAGS) +
+			    pt_idx(iova, level);
+
+	return atomic_load_explicit(slot, memory_order_acquire);
 }
 
 static inline __attribute__((always_inline)) uintptr_t
@@ -522,12 +520,25 @@ fill(struct pgtable_x86_tlb_entry *ent, uint64_t e, uint64_t iova, uint64_t gen,
 {
 	/* The flags all sit below bit 12 and nothing is set above bit 51. */
 	uintptr_t host = e & ~(size - 1);
+	uint64_t start = iova & ~(size - 1);
 
-	ent->iova = iova & ~(size - 1);
+	ent->iova = start;
 	ent->size = size;
 	ent->host = host;
 	ent->gen = gen;
-	return host + (iova & (size - 1));
+	return host + (iova - start);
+}
+
+/*
+ * Does leaf @e allow an access that needs @need, without setting a bit?
+ * A read needs A only: a leaf that is 0 has no A either.
+ */
+static inline __attribute__((always_inline)) bool leaf_ok(uint64_t e,
+							  uint64_t need)
+{
+	if (!(need & PTE_W))
+		return e & PTE_A;
+	return (e & need) == need;
 }
 
 /*
@@ -539,47 +550,60 @@ translate_walk(struct pgtable_x86 *pt, struct pgtable_x86_tlb_entry *ent,
 	       uint64_t iova, const uint64_t need)
 {
 	uint64_t gen = atomic_load_explicit(&pt->gen, memory_order_acquire);
-	const pte_t *slot;
-	uint64_t e;
+	uint64_t e, i4 = iova >> 39;
 
-	if (unlikely(iova >= IOVA_LIMIT))
+	if (unlikely(i4 >= NR_ENTRIES))
 		return 0;
-	e = atomic_load_explicit(&pt->root[iova >> 39], memory_order_acquire);
+	e = atomic_load_explicit(&pt->root[i4], memory_order_acquire);
 	if (unlikely(!e))
 		return 0;
-	slot = next_slot(e, iova, 3);
-	e = atomic_load_explicit(slot, memory_order_acquire);
+	e = load_next(e, iova, 3);
 	if (unlikely(!e))
 		return 0;
 	if (unlikely(e & PTE_PS)) {
-		if (unlikely(~e & need))
+		if (unlikely(!leaf_ok(e, need)))
 			goto mark;
 		return fill(ent, e, iova, gen, PGTABLE_X86_SZ_1G);
 	}
-	slot = next_slot(e, iova, 2);
-	e = atomic_load_explicit(slot, memory_order_acquire);
+	e = load_next(e, iova, 2);
 	if (e & PTE_PS) {
-		if (unlikely(~e & need))
+		if (unlikely(!leaf_ok(e, need)))
 			goto mark;
 		return fill(ent, e, iova, gen, PGTABLE_X86_SZ_2M);
 	}
 	if (unlikely(!e))
 		return 0;
-	slot = next_slot(e, iova, 1);
-	e = atomic_load_explicit(slot, memory_order_acquire);
-	if (unlikely(~e & need))
+	e = load_next(e, iova, 1);
+	if (unlikely(!leaf_ok(e, need)))
 		goto mark;
 	return fill(ent, e, iova, gen, PGTABLE_X86_SZ_4K);
 mark:
-	return mark_and_walk(pt, ent, iova, (pte_t *)slot, e, need);
+	return mark_and_walk(pt, ent, iova, need);
 }
 
+/*
+ * The leaf for @iova lacks a bit that @need asks for: set A (and D), if
+ * the leaf allows the access, then walk again to fill the TLB entry.
+ */
 static uintptr_t mark_and_walk(struct pgtable_x86 *pt,
 			       struct pgtable_x86_tlb_entry *ent, uint64_t iova,
-			       pte_t *slot, uint64_t e, uint64_t need)
+			       uint64_t need)
 {
 	uint64_t set = need & (PTE_A | PTE_D);
+	const pte_t *t = pt->root;
+	pte_t *slot;
+	uint64_t e;
+	int level;
 
+	for (level = 4;; level--) {
+		slot = (pte_t *)&t[pt_idx(iova, level)];
+		e = atomic_load_explicit(slot, memory_order_acquire);
+		if (!e)
+			return 0;
+		if (pte_is_leaf(e, level))
+			break;
+		t = pte_table(e);
+	}
 	for (;;) {
 		if (!(e & PTE_P) || ((need & PTE_W) && !(e & PTE_W)))
 			return 0;
@@ -591,11 +615,12 @@ static uintptr_t mark_and_walk(struct pgtable_x86 *pt,
 			break;
 	}
 	/*
-	 * Walk again rather than fill from @e: the entry may have changed
-	 * since the walk that brought us here read the generation.
+	 * Walk again rather than fill from @e: the generation must be read
+	 * before the entry. A write walks again needing D, so that a D
+	 * cleared meanwhile is set again before a write entry is cached.
 	 */
 	if (need & PTE_W)
-		return translate_walk(pt, ent, iova, PTE_W | PTE_D | PTE_P);
+		return translate_walk(pt, ent, iova, PTE_P | PTE_W | PTE_D);
 	return translate_walk(pt, ent, iova, PTE_P);
 }
 
