@@ -393,8 +393,50 @@ int pgtable_x86_map(struct pgtable_x86 *pt, uint64_t iova, uintptr_t va,
 	return 0;
 }
 
+/*
+ * The common case, a range inside one leaf (typically exactly one leaf),
+ * without the general walk. Returns 0 when it does not apply.
+ */
+static uint64_t unmap_one_leaf(struct pgtable_x86 *pt, uint64_t iova,
+			       uint64_t len)
+{
+	uint64_t *cnt[5], *side = pt->root_side, e, size;
+	pte_t *t = pt->root;
+	unsigned int i;
+	int level;
+
+	for (level = 4;; level--) {
+		i = pt_idx(iova, level);
+		e = atomic_load_explicit(&t[i], memory_order_relaxed);
+		if (!e)
+			return 0;
+		if (pte_is_leaf(e, level))
+			break;
+		cnt[level - 1] = &side[i];
+		t = pte_table(e);
+		if (level - 1 >= 2)
+			side = table_side(pt, t, level - 1);
+	}
+	size = 1ULL << lvl_shift(level);
+	if ((iova & (size - 1)) + len > size)
+		return 0;
+	atomic_store_explicit(&t[i], 0, memory_order_relaxed);
+	/* Drop a count; where one reaches 0, its table's parent loses one. */
+	while (level < 4 && !(--*cnt[level] & SIDE_CNT))
+		level++;
+	bump_gen(pt);
+	return size;
+}
+
 uint64_t pgtable_x86_unmap(struct pgtable_x86 *pt, uint64_t iova, uint64_t len)
 {
+	uint64_t bytes;
+
+	if (likely(len && iova < IOVA_LIMIT && len <= PGTABLE_X86_SZ_1G)) {
+		bytes = unmap_one_leaf(pt, iova, len);
+		if (bytes)
+			return bytes;
+	}
 	return unmap_range(pt, iova, len);
 }
 
