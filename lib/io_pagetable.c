@@ -770,11 +770,17 @@ int iopt_disable_large_pages(struct io_pagetable *iopt)
 	pthread_rwlock_wrlock(&iopt->domains_rwsem);
 	pthread_rwlock_wrlock(&iopt->iova_rwsem);
 	if (!iopt->disable_large_pages) {
+		/* Domains already filled with large pages stay as they are. */
+		if (iopt->nr_domains && itree_first(&iopt->area_itree)) {
+			rc = -EINVAL;
+			goto out_unlock;
+		}
 		iopt->disable_large_pages = true;
 		rc = iopt_calculate_iova_alignment(iopt);
 		if (rc)
 			iopt->disable_large_pages = false;
 	}
+out_unlock:
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	pthread_rwlock_unlock(&iopt->domains_rwsem);
 	return rc;
@@ -958,27 +964,48 @@ out_unlock:
 }
 
 /*
- * The caller's bitmap is filled a window at a time, as the kernel's
- * iova_bitmap does: one bit per page_size from the request's iova.
+ * The caller's bitmap, one bit per page_size from the request's iova,
+ * filled as 6.12's iova_bitmap does: one walk over the whole range clears
+ * the dirty bits; what it finds is ORed into the caller's bytes a window
+ * at a time, and a window that cannot be written is lost, silently.
  */
 #define DIRTY_WINDOW_BYTES 4096UL
 
 struct dirty_window {
 	struct iommu_dirty_bitmap dirty;
-	uint64_t iova; /* of bit 0 of the request */
-	uint64_t first; /* first IOVA of this window */
-	uint64_t last; /* last IOVA of this window */
+	struct iommufd_umem *umem;
+	uint64_t data; /* the caller's bitmap */
+	uint64_t nbytes; /* its size */
+	uint64_t iova; /* of bit 0 */
+	uint64_t last; /* last IOVA the bitmap covers */
 	unsigned int pgshift;
+	uint64_t base; /* byte of the bitmap bits[0] stands for */
+	bool loaded; /* bits[] holds pending bits */
 	unsigned char bits[DIRTY_WINDOW_BYTES];
-	uint64_t bit_base; /* request bit number of bits[0] bit 0 */
 };
+
+static void dirty_window_flush(struct dirty_window *win)
+{
+	uint64_t n = IOMMUFD_MIN(DIRTY_WINDOW_BYTES, win->nbytes - win->base);
+	unsigned char cur[DIRTY_WINDOW_BYTES];
+	uint64_t i;
+
+	if (!win->loaded)
+		return;
+	win->loaded = false;
+	if (iommufd_copy_from_user(win->umem, cur, win->data + win->base, n))
+		return;
+	for (i = 0; i != n; i++)
+		cur[i] |= win->bits[i];
+	(void)iommufd_copy_to_user(win->umem, win->data + win->base, cur, n);
+}
 
 static void dirty_window_record(struct iommu_dirty_bitmap *dirty, uint64_t iova,
 				uint64_t length)
 {
 	struct dirty_window *win =
 		container_of(dirty, struct dirty_window, dirty);
-	uint64_t first = IOMMUFD_MAX(iova, win->first);
+	uint64_t first = IOMMUFD_MAX(iova, win->iova);
 	uint64_t last = IOMMUFD_MIN(iova + length - 1, win->last);
 	uint64_t bit;
 
@@ -986,9 +1013,16 @@ static void dirty_window_record(struct iommu_dirty_bitmap *dirty, uint64_t iova,
 		return;
 	for (bit = (first - win->iova) >> win->pgshift;
 	     bit <= (last - win->iova) >> win->pgshift; bit++) {
-		uint64_t b = bit - win->bit_base;
+		uint64_t byte = bit / 8;
 
-		win->bits[b / 8] |= 1U << (b % 8);
+		if (!win->loaded || byte < win->base ||
+		    byte >= win->base + DIRTY_WINDOW_BYTES) {
+			dirty_window_flush(win);
+			win->base = byte - byte % DIRTY_WINDOW_BYTES;
+			memset(win->bits, 0, sizeof(win->bits));
+			win->loaded = true;
+		}
+		win->bits[byte - win->base] |= 1U << (bit % 8);
 	}
 }
 
@@ -999,8 +1033,10 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 				   struct iommu_hwpt_get_dirty_bitmap *bitmap)
 {
 	const struct iommu_dirty_ops *ops = domain->dirty_ops;
-	uint64_t last_iova, nbits, bit, window_bits;
+	struct iopt_contig_iter iter;
 	struct dirty_window *win;
+	struct iopt_area *area;
+	uint64_t last_iova;
 
 	/* The range must suit both the IOAS and the bitmap's page size. */
 	if (!bitmap->length)
@@ -1023,67 +1059,28 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 	if (!win)
 		return -ENOMEM;
 	win->dirty.record = dirty_window_record;
+	win->umem = umem;
+	win->data = bitmap->data;
 	win->iova = bitmap->iova;
+	win->last = last_iova;
 	win->pgshift = __builtin_ctzll(bitmap->page_size);
-	nbits = ((last_iova - bitmap->iova) >> win->pgshift) + 1;
-	window_bits = DIRTY_WINDOW_BYTES * 8;
+	win->nbytes = (((last_iova - bitmap->iova) >> win->pgshift) + 8) / 8;
 
 	pthread_rwlock_rdlock(&iopt->iova_rwsem);
-	/*
-	 * As in the kernel, a failure inside the walk (a hole in the range,
-	 * tracking off, an unwritable bitmap) ends it without an error.
-	 */
-	for (bit = 0; bit < nbits; bit += window_bits) {
-		uint64_t nr = IOMMUFD_MIN(window_bits, nbits - bit);
-		uint64_t bytes = (nr + 7) / 8, ubyte = bit / 8;
-		struct iopt_contig_iter iter;
-		struct iopt_area *area;
-		bool failed = false;
-		uint64_t i;
+	/* A hole or a driver error ends the walk, without an error (6.12). */
+	iopt_for_each_contig_area(&iter, area, iopt, bitmap->iova, last_iova) {
+		uint64_t last =
+			IOMMUFD_MIN(last_iova, iopt_area_last_iova(area));
 
-		win->bit_base = bit;
-		win->first = bitmap->iova + (bit << win->pgshift);
-		win->last = win->first + (nr << win->pgshift) - 1;
-		/* The window of the user bitmap must be there to be filled. */
-		if (iommufd_copy_from_user(umem, win->bits,
-					   bitmap->data + ubyte, bytes) ||
-		    iommufd_copy_to_user(umem, bitmap->data + ubyte, win->bits,
-					 bytes))
-			break;
-		memset(win->bits, 0, bytes);
-		iopt_for_each_contig_area(&iter, area, iopt, win->first,
-					  win->last) {
-			uint64_t last = IOMMUFD_MIN(win->last,
-						    iopt_area_last_iova(area));
-
-			if (ops->read_and_clear_dirty(
-				    domain, iter.cur_iova,
-				    last - iter.cur_iova + 1,
-				    flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ?
-					    IOMMU_DIRTY_NO_CLEAR_FLAG :
-					    0,
-				    &win->dirty)) {
-				failed = true;
-				break;
-			}
-		}
-		/* OR what was found into the caller's bits. */
-		for (i = 0; i != bytes; i++) {
-			unsigned char cur;
-
-			if (!win->bits[i])
-				continue;
-			if (iommufd_copy_from_user(umem, &cur,
-						   bitmap->data + ubyte + i, 1))
-				break;
-			cur |= win->bits[i];
-			if (iommufd_copy_to_user(umem, bitmap->data + ubyte + i,
-						 &cur, 1))
-				break;
-		}
-		if (failed || !iopt_contig_done(&iter))
+		if (ops->read_and_clear_dirty(
+			    domain, iter.cur_iova, last - iter.cur_iova + 1,
+			    flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ?
+				    IOMMU_DIRTY_NO_CLEAR_FLAG :
+				    0,
+			    &win->dirty))
 			break;
 	}
+	dirty_window_flush(win);
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	iommufd_free(win);
 	return 0;

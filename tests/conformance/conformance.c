@@ -280,6 +280,13 @@ void conf_readonly_at(const char *file, int line, void *p, size_t len)
 			  conf_errname(errno));
 }
 
+bool conf_under_uiommufd(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload && strstr(preload, "libuiommufd-preload");
+}
+
 bool conf_has_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = conf_cap_hdr();

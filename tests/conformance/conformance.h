@@ -109,6 +109,13 @@ __attribute__((format(printf, 1, 2))) void conf_note(const char *fmt, ...);
 /* End the case as skipped (the environment cannot exercise it). */
 #define SKIP(...) conf_skip(__FILE__, __LINE__, __VA_ARGS__)
 
+/*
+ * Running under uiommufd-run? Only for the few cases that check a
+ * difference from the kernel the README documents: they skip there,
+ * saying which, and the difference has a test of its own.
+ */
+bool conf_under_uiommufd(void);
+
 /* ---------------------------------------------------------------------- */
 /* Resources, released after every case                                    */
 /* ---------------------------------------------------------------------- */
