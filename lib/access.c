@@ -117,7 +117,7 @@ void iommufd_access_destroy(struct iommufd_access *access)
 		pthread_cond_wait(&access->notify_done, &access->notify_lock);
 	pthread_mutex_unlock(&access->notify_lock);
 	iommufd_put_object(&access->obj);
-	(void)iommufd_object_remove(ictx, access->obj.id, &access->obj);
+	iommufd_object_destroy_user(ictx, &access->obj);
 	/* The access held the context, as it holds the file in the kernel. */
 	iommufd_ctx_put(ictx);
 }

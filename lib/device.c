@@ -64,7 +64,7 @@ struct iommufd_device *iommufd_device_bind(struct uiommufd_ctx *ictx,
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
 	iommufd_put_object(&idev->obj);
-	(void)iommufd_object_remove(idev->ictx, idev->obj.id, &idev->obj);
+	iommufd_object_destroy_user(idev->ictx, &idev->obj);
 }
 
 typedef struct iommufd_hw_pagetable *(*attach_fn)(
@@ -138,11 +138,15 @@ iommufd_device_auto_get_domain(struct iommufd_device *idev,
 		if (!hwpt_paging->auto_domain)
 			continue;
 		hwpt = &hwpt_paging->common;
-		destroy_hwpt = do_attach(idev, hwpt, err);
-		if (*err == -EINVAL)
+		/* One on its way out (its last device left) is no candidate. */
+		if (!iommufd_lock_obj(&hwpt->obj))
 			continue;
+		destroy_hwpt = do_attach(idev, hwpt, err);
 		if (!*err)
 			*pt_id = hwpt->obj.id;
+		iommufd_put_object(&hwpt->obj);
+		if (*err == -EINVAL)
+			continue;
 		goto out_unlock;
 	}
 

@@ -183,6 +183,9 @@ struct iommufd_object *iommufd_get_object(struct uiommufd_ctx *ictx,
 void iommufd_put_object(struct iommufd_object *obj);
 int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id,
 			  struct iommufd_object *expect);
+bool iommufd_lock_obj(struct iommufd_object *obj);
+void iommufd_object_destroy_user(struct uiommufd_ctx *ictx,
+				 struct iommufd_object *obj);
 void iommufd_ctx_get(struct uiommufd_ctx *ictx);
 void iommufd_ctx_put(struct uiommufd_ctx *ictx);
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <linux/ioctl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +210,18 @@ struct iommufd_object *iommufd_get_object(struct uiommufd_ctx *ictx,
 	return obj;
 }
 
+/* A reference on @obj unless it is already being destroyed (users 0). */
+bool iommufd_lock_obj(struct iommufd_object *obj)
+{
+	unsigned int users = atomic_load(&obj->users);
+
+	do {
+		if (!users)
+			return false;
+	} while (!atomic_compare_exchange_weak(&obj->users, &users, users + 1));
+	return true;
+}
+
 void iommufd_put_object(struct iommufd_object *obj)
 {
 	atomic_fetch_sub(&obj->users, 1);
@@ -246,6 +259,18 @@ int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id,
 
 	iommufd_object_destroy(obj);
 	return 0;
+}
+
+/*
+ * Remove @obj for its owner (unbind, the last close of an access fd): the
+ * only other users left are ioctls in flight on it, which finish soon, so
+ * wait for them as the kernel does rather than leave it behind.
+ */
+void iommufd_object_destroy_user(struct uiommufd_ctx *ictx,
+				 struct iommufd_object *obj)
+{
+	while (iommufd_object_remove(ictx, obj->id, obj) == -EBUSY)
+		sched_yield();
 }
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
