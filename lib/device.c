@@ -88,6 +88,7 @@ iommufd_device_do_replace(struct iommufd_device *idev,
 			  struct iommufd_hw_pagetable *hwpt, int *err)
 {
 	struct iommufd_hw_pagetable *old_hwpt;
+	bool same_ioas;
 	int rc;
 
 	*err = 0;
@@ -101,12 +102,28 @@ iommufd_device_do_replace(struct iommufd_device *idev,
 		old_hwpt = NULL;
 		goto out_unlock;
 	}
+	/* Reserved regions move with the device when the IOAS changes. */
+	same_ioas = to_hwpt_paging(hwpt) && to_hwpt_paging(old_hwpt) &&
+		    to_hwpt_paging(hwpt)->ioas ==
+			    to_hwpt_paging(old_hwpt)->ioas;
+	if (!same_ioas) {
+		rc = iommufd_device_reserve_iova(idev, hwpt);
+		if (rc) {
+			*err = rc;
+			old_hwpt = NULL;
+			goto out_unlock;
+		}
+	}
 	rc = iommu_attach_device(hwpt->domain, idev->dev);
 	if (rc) {
+		if (!same_ioas)
+			iommufd_device_unreserve_iova(idev, hwpt);
 		*err = rc;
 		old_hwpt = NULL;
 		goto out_unlock;
 	}
+	if (!same_ioas)
+		iommufd_device_unreserve_iova(idev, old_hwpt);
 	idev->hwpt = hwpt;
 	atomic_fetch_add(&hwpt->obj.users, 1);
 out_unlock:

@@ -71,6 +71,10 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 				struct iommufd_device *idev);
 struct iommufd_hw_pagetable *
 iommufd_hw_pagetable_detach(struct iommufd_device *idev);
+int iommufd_device_reserve_iova(struct iommufd_device *idev,
+				struct iommufd_hw_pagetable *hwpt);
+void iommufd_device_unreserve_iova(struct iommufd_device *idev,
+				   struct iommufd_hw_pagetable *hwpt);
 void iommufd_hw_pagetable_put(struct uiommufd_ctx *ictx,
 			      struct iommufd_hw_pagetable *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);

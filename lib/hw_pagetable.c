@@ -120,6 +120,41 @@ out_abort:
 	return NULL;
 }
 
+/*
+ * The device's reserved regions become reserved IOVA of the IOAS under
+ * @hwpt (owned by the device): -EADDRINUSE where something is mapped.
+ */
+int iommufd_device_reserve_iova(struct iommufd_device *idev,
+				struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	unsigned int i;
+	int rc;
+
+	if (!hwpt_paging)
+		return 0;
+	for (i = 0; i != idev->dev->nr_resv_regions; i++) {
+		const struct iommu_resv_region *r = &idev->dev->resv_regions[i];
+
+		rc = iopt_reserve_iova(&hwpt_paging->ioas->iopt, r->start,
+				       r->last, idev->dev);
+		if (rc) {
+			iommufd_device_unreserve_iova(idev, hwpt);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void iommufd_device_unreserve_iova(struct iommufd_device *idev,
+				   struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+
+	if (hwpt_paging)
+		iopt_remove_reserved_iova(&hwpt_paging->ioas->iopt, idev->dev);
+}
+
 /* Attach @idev to @hwpt: -EINVAL if it is attached elsewhere already. */
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 				struct iommufd_device *idev)
@@ -131,9 +166,14 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 		rc = -EINVAL;
 		goto out_unlock;
 	}
-	rc = iommu_attach_device(hwpt->domain, idev->dev);
+	rc = iommufd_device_reserve_iova(idev, hwpt);
 	if (rc)
 		goto out_unlock;
+	rc = iommu_attach_device(hwpt->domain, idev->dev);
+	if (rc) {
+		iommufd_device_unreserve_iova(idev, hwpt);
+		goto out_unlock;
+	}
 	idev->hwpt = hwpt;
 	atomic_fetch_add(&hwpt->obj.users, 1);
 out_unlock:
@@ -151,6 +191,7 @@ iommufd_hw_pagetable_detach(struct iommufd_device *idev)
 	hwpt = idev->hwpt;
 	idev->hwpt = NULL;
 	iommu_detach_device(idev->dev);
+	iommufd_device_unreserve_iova(idev, hwpt);
 	pthread_mutex_unlock(&idev->lock);
 	return hwpt;
 }

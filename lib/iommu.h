@@ -98,6 +98,12 @@ struct iommu_driver {
 	struct iommu_domain *blocked_domain;
 };
 
+/* IOVA a device cannot use (an MSI window, say); @last inclusive. */
+struct iommu_resv_region {
+	uint64_t start;
+	uint64_t last;
+};
+
 /*
  * A device as the IOMMU layer sees it ("struct device"). @domain is the
  * domain it is attached to, the driver's blocked domain when none.
@@ -107,6 +113,9 @@ struct iommufd_dev {
 	struct iommu_domain *domain;
 	unsigned long flags; /* the driver's */
 	void *priv;
+	/* Become reserved IOVA of every IOAS the device is attached to */
+	const struct iommu_resv_region *resv_regions;
+	unsigned int nr_resv_regions;
 	/* Whether some iommufd context has bound it (one at a time). */
 	bool bound;
 };
