@@ -93,7 +93,6 @@ iommufd_access_create(struct uiommufd_ctx *ictx,
 	access->iova_alignment = ops->needs_pin_pages ? IOMMUFD_PAGE_SIZE : 1;
 	access->ictx = ictx;
 	iommufd_ctx_get(ictx);
-	list_init(&access->iopt_item);
 	pthread_mutex_init(&access->ioas_lock, NULL);
 	pthread_mutex_init(&access->notify_lock, NULL);
 	pthread_cond_init(&access->notify_done, NULL);

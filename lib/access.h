@@ -34,8 +34,6 @@ struct iommufd_access {
 	pthread_mutex_t ioas_lock;
 	struct iommufd_ioas *ioas;
 	struct iommufd_ioas *ioas_unpin;
-	/* In ioas->iopt.access_list; see io_pagetable.c */
-	struct list_head iopt_item;
 	pthread_mutex_t notify_lock;
 	pthread_cond_t notify_done;
 	unsigned int notify_refs;

@@ -21,6 +21,16 @@ static inline uint64_t roundup_pow_of_two(uint64_t x)
 /* ---- contiguous area walk ------------------------------------------ */
 
 /*
+ * An access attached to an io_pagetable. An entry of its own, not a node
+ * in the access, because while an access moves between IOAS it is briefly
+ * in both.
+ */
+struct iopt_access_entry {
+	struct list_head item;
+	struct iommufd_access *access;
+};
+
+/*
  * Walks the areas covering [iova, last_iova] without a gap, stopping at a
  * gap or at an area that is not fully built; done() tells whether the walk
  * reached last_iova.
@@ -734,6 +744,7 @@ static int iopt_calculate_iova_alignment(struct io_pagetable *iopt)
 {
 	uint64_t new_iova_alignment =
 		iopt->disable_large_pages ? IOMMUFD_PAGE_SIZE : 1;
+	struct list_head *pos;
 	unsigned int i;
 	int rc;
 
@@ -742,6 +753,16 @@ static int iopt_calculate_iova_alignment(struct io_pagetable *iopt)
 			IOMMUFD_MAX(new_iova_alignment,
 				    1ULL << __builtin_ctzll(
 					    iopt->domains[i]->pgsize_bitmap));
+	pthread_mutex_lock(&iopt->access_list_lock);
+	list_for_each(pos, &iopt->access_list)
+	{
+		struct iopt_access_entry *entry =
+			list_entry(pos, struct iopt_access_entry, item);
+
+		new_iova_alignment = IOMMUFD_MAX(new_iova_alignment,
+						 entry->access->iova_alignment);
+	}
+	pthread_mutex_unlock(&iopt->access_list_lock);
 
 	if (new_iova_alignment > iopt->iova_alignment) {
 		rc = iopt_check_iova_alignment(iopt, new_iova_alignment);
@@ -1090,18 +1111,23 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 
 int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access)
 {
+	struct iopt_access_entry *entry = iommufd_zalloc(sizeof(*entry));
 	int rc;
 
+	if (!entry)
+		return -ENOMEM;
+	entry->access = access;
 	pthread_rwlock_wrlock(&iopt->domains_rwsem);
 	pthread_rwlock_wrlock(&iopt->iova_rwsem);
 	pthread_mutex_lock(&iopt->access_list_lock);
-	list_add_tail(&access->iopt_item, &iopt->access_list);
+	list_add_tail(&entry->item, &iopt->access_list);
 	pthread_mutex_unlock(&iopt->access_list_lock);
 	rc = iopt_calculate_iova_alignment(iopt);
 	if (rc) {
 		pthread_mutex_lock(&iopt->access_list_lock);
-		list_del_init(&access->iopt_item);
+		list_del_init(&entry->item);
 		pthread_mutex_unlock(&iopt->access_list_lock);
+		iommufd_free(entry);
 	}
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
 	pthread_rwlock_unlock(&iopt->domains_rwsem);
@@ -1111,11 +1137,26 @@ int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access)
 void iopt_remove_access(struct io_pagetable *iopt,
 			struct iommufd_access *access)
 {
+	struct iopt_access_entry *found = NULL;
+	struct list_head *pos;
+
 	pthread_rwlock_wrlock(&iopt->domains_rwsem);
 	pthread_rwlock_wrlock(&iopt->iova_rwsem);
 	pthread_mutex_lock(&iopt->access_list_lock);
-	list_del_init(&access->iopt_item);
+	list_for_each(pos, &iopt->access_list)
+	{
+		struct iopt_access_entry *entry =
+			list_entry(pos, struct iopt_access_entry, item);
+
+		if (entry->access == access) {
+			found = entry;
+			break;
+		}
+	}
+	if (found)
+		list_del_init(&found->item);
 	pthread_mutex_unlock(&iopt->access_list_lock);
+	iommufd_free(found);
 	/* Lowering the alignment cannot fail. */
 	(void)iopt_calculate_iova_alignment(iopt);
 	pthread_rwlock_unlock(&iopt->iova_rwsem);
@@ -1138,7 +1179,7 @@ static void iopt_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
 	list_for_each(pos, &iopt->access_list)
 	{
 		struct iommufd_access *access =
-			list_entry(pos, struct iommufd_access, iopt_item);
+			list_entry(pos, struct iopt_access_entry, item)->access;
 
 		if (!snap)
 			break;
