@@ -22,9 +22,6 @@ struct selftest_obj {
 	struct iommufd_dev *mock_dev;
 };
 
-/* Only checked, as it only sizes the kernel's internal batches. */
-static size_t iommufd_test_memory_limit = 65536;
-
 void iommufd_selftest_destroy(struct iommufd_object *obj)
 {
 	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
@@ -612,10 +609,11 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 			ucmd, cmd->id,
 			cmd->destroy_access_pages.access_pages_id);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* The limit only sizes the kernel's internal pin batches,
+		 * which have no counterpart here: it is checked, not kept. */
 		if (cmd->memory_limit.limit <
 		    sizeof(unsigned long) + sizeof(uint32_t))
 			return -EINVAL;
-		iommufd_test_memory_limit = cmd->memory_limit.limit;
 		return 0;
 	case IOMMU_TEST_OP_DIRTY:
 		return iommufd_test_dirty(ucmd, cmd->id, cmd->dirty.iova,

@@ -454,11 +454,33 @@ static struct shim_file *dup_locked(int oldfd, int newfd)
 
 /* ---- fds of library files ------------------------------------------- */
 
+/*
+ * Give @f a new fd on /dev/null opened with @flags, entered in the table
+ * together; the table then holds @f's reference. -errno on failure, when
+ * @f is left to the caller.
+ */
+static int install_file(struct shim_file *f, int flags)
+{
+	struct shim_file *old;
+	int fd;
+
+	table_change_begin();
+	fd = real(open)("/dev/null", flags);
+	if (fd < 0) {
+		fd = -errno;
+	} else if (table_set_locked(fd, f, &old)) {
+		real(close)(fd);
+		fd = -ENOMEM;
+	}
+	table_change_end();
+	return fd;
+}
+
 /* struct uiommufd_fd_ops: a library file gets a close-on-exec fd here. */
 static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 {
-	struct shim_file *f, *old;
-	int fd, err = 0;
+	struct shim_file *f;
+	int fd;
 
 	(void)opaque;
 	f = calloc(1, sizeof(*f));
@@ -466,19 +488,9 @@ static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 		return -ENOMEM;
 	atomic_init(&f->refs, 1);
 	f->lfile = file;
-	table_change_begin();
-	fd = real(open)("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-	} else if (table_set_locked(fd, f, &old)) {
-		real(close)(fd);
-		err = -ENOMEM;
-	}
-	table_change_end();
-	if (err) {
+	fd = install_file(f, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
 		free(f); /* the library keeps its reference */
-		return err;
-	}
 	return fd;
 }
 
@@ -522,8 +534,8 @@ static const struct uiommufd_fd_ops shim_fd_ops = {
  */
 static int open_iommu(int flags)
 {
-	struct shim_file *f, *old;
-	int fd, err;
+	struct shim_file *f;
+	int fd;
 
 	if ((flags & O_CREAT) && (flags & O_EXCL)) {
 		errno = EEXIST;
@@ -557,19 +569,10 @@ static int open_iommu(int flags)
 	}
 	atomic_fetch_add(&shim_nr_contexts, 1);
 
-	table_change_begin();
-	fd = real(open)("/dev/null", flags);
-	if (fd < 0) {
-		err = errno;
-	} else if (table_set_locked(fd, f, &old)) {
-		real(close)(fd);
-		fd = -1;
-		err = ENOMEM;
-	}
-	table_change_end();
+	fd = install_file(f, flags);
 	if (fd < 0) {
 		file_put(f);
-		errno = err;
+		errno = -fd;
 		return -1;
 	}
 	return fd;
@@ -1139,137 +1142,58 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 	return fcntl_fd(fd, cmd, arg, true);
 }
 
-SHIM_EXPORT int stat(const char *path, struct stat *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(stat)(path, st);
-	iommu_stat(st);
-	return 0;
-}
+/*
+ * The stat family: /dev/iommu (by name, or an emulated fd) gets the
+ * emulated node's attributes, everything else libc's answer.
+ */
+#define SHIM_STAT(name, is_iommu, fill, params, args) \
+	SHIM_EXPORT int name params                   \
+	{                                             \
+		if (!(is_iommu))                      \
+			return real(name) args;       \
+		fill(st);                             \
+		return 0;                             \
+	}
 
-SHIM_EXPORT int lstat(const char *path, struct stat *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(lstat)(path, st);
-	iommu_stat(st);
-	return 0;
-}
+#define BY_PATH is_iommu_path(AT_FDCWD, path)
+#define BY_FD maybe_emulated(fd)
+#define BY_AT at_is_iommu(dirfd, path, flags)
 
-SHIM_EXPORT int fstat(int fd, struct stat *st)
-{
-	if (!maybe_emulated(fd))
-		return real(fstat)(fd, st);
-	iommu_stat(st);
-	return 0;
-}
-
-SHIM_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-	if (!at_is_iommu(dirfd, path, flags))
-		return real(fstatat)(dirfd, path, st, flags);
-	iommu_stat(st);
-	return 0;
-}
-
-SHIM_EXPORT int stat64(const char *path, struct stat64 *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(stat64)(path, st);
-	iommu_stat64(st);
-	return 0;
-}
-
-SHIM_EXPORT int lstat64(const char *path, struct stat64 *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(lstat64)(path, st);
-	iommu_stat64(st);
-	return 0;
-}
-
-SHIM_EXPORT int fstat64(int fd, struct stat64 *st)
-{
-	if (!maybe_emulated(fd))
-		return real(fstat64)(fd, st);
-	iommu_stat64(st);
-	return 0;
-}
-
-SHIM_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
-			  int flags)
-{
-	if (!at_is_iommu(dirfd, path, flags))
-		return real(fstatat64)(dirfd, path, st, flags);
-	iommu_stat64(st);
-	return 0;
-}
-
+SHIM_STAT(stat, BY_PATH, iommu_stat, (const char *path, struct stat *st),
+	  (path, st))
+SHIM_STAT(lstat, BY_PATH, iommu_stat, (const char *path, struct stat *st),
+	  (path, st))
+SHIM_STAT(fstat, BY_FD, iommu_stat, (int fd, struct stat *st), (fd, st))
+SHIM_STAT(fstatat, BY_AT, iommu_stat,
+	  (int dirfd, const char *path, struct stat *st, int flags),
+	  (dirfd, path, st, flags))
+SHIM_STAT(stat64, BY_PATH, iommu_stat64, (const char *path, struct stat64 *st),
+	  (path, st))
+SHIM_STAT(lstat64, BY_PATH, iommu_stat64, (const char *path, struct stat64 *st),
+	  (path, st))
+SHIM_STAT(fstat64, BY_FD, iommu_stat64, (int fd, struct stat64 *st), (fd, st))
+SHIM_STAT(fstatat64, BY_AT, iommu_stat64,
+	  (int dirfd, const char *path, struct stat64 *st, int flags),
+	  (dirfd, path, st, flags))
 /* What binaries built against glibc before 2.33 call instead of stat(). */
-SHIM_EXPORT int __xstat(int ver, const char *path, struct stat *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(__xstat)(ver, path, st);
-	iommu_stat(st);
-	return 0;
-}
-
-SHIM_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(__lxstat)(ver, path, st);
-	iommu_stat(st);
-	return 0;
-}
-
-SHIM_EXPORT int __fxstat(int ver, int fd, struct stat *st)
-{
-	if (!maybe_emulated(fd))
-		return real(__fxstat)(ver, fd, st);
-	iommu_stat(st);
-	return 0;
-}
-
-SHIM_EXPORT int __fxstatat(int ver, int dirfd, const char *path,
-			   struct stat *st, int flags)
-{
-	if (!at_is_iommu(dirfd, path, flags))
-		return real(__fxstatat)(ver, dirfd, path, st, flags);
-	iommu_stat(st);
-	return 0;
-}
-
-SHIM_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(__xstat64)(ver, path, st);
-	iommu_stat64(st);
-	return 0;
-}
-
-SHIM_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
-{
-	if (!is_iommu_path(AT_FDCWD, path))
-		return real(__lxstat64)(ver, path, st);
-	iommu_stat64(st);
-	return 0;
-}
-
-SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
-{
-	if (!maybe_emulated(fd))
-		return real(__fxstat64)(ver, fd, st);
-	iommu_stat64(st);
-	return 0;
-}
-
-SHIM_EXPORT int __fxstatat64(int ver, int dirfd, const char *path,
-			     struct stat64 *st, int flags)
-{
-	if (!at_is_iommu(dirfd, path, flags))
-		return real(__fxstatat64)(ver, dirfd, path, st, flags);
-	iommu_stat64(st);
-	return 0;
-}
+SHIM_STAT(__xstat, BY_PATH, iommu_stat,
+	  (int ver, const char *path, struct stat *st), (ver, path, st))
+SHIM_STAT(__lxstat, BY_PATH, iommu_stat,
+	  (int ver, const char *path, struct stat *st), (ver, path, st))
+SHIM_STAT(__fxstat, BY_FD, iommu_stat, (int ver, int fd, struct stat *st),
+	  (ver, fd, st))
+SHIM_STAT(__fxstatat, BY_AT, iommu_stat,
+	  (int ver, int dirfd, const char *path, struct stat *st, int flags),
+	  (ver, dirfd, path, st, flags))
+SHIM_STAT(__xstat64, BY_PATH, iommu_stat64,
+	  (int ver, const char *path, struct stat64 *st), (ver, path, st))
+SHIM_STAT(__lxstat64, BY_PATH, iommu_stat64,
+	  (int ver, const char *path, struct stat64 *st), (ver, path, st))
+SHIM_STAT(__fxstat64, BY_FD, iommu_stat64, (int ver, int fd, struct stat64 *st),
+	  (ver, fd, st))
+SHIM_STAT(__fxstatat64, BY_AT, iommu_stat64,
+	  (int ver, int dirfd, const char *path, struct stat64 *st, int flags),
+	  (ver, dirfd, path, st, flags))
 
 SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 		      struct statx *stx)

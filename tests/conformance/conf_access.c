@@ -11,19 +11,6 @@
 
 #include "conformance.h"
 
-static int test_cmd(int fd, struct iommu_test_cmd *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	return ioctl(fd, IOMMU_TEST_CMD, cmd);
-}
-
-static int destroy(int fd, uint32_t id)
-{
-	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
-
-	return ioctl(fd, IOMMU_DESTROY, &cmd);
-}
-
 static int create_access(int fd, uint32_t ioas, uint32_t flags, int *afd)
 {
 	struct iommu_test_cmd cmd = {
@@ -31,7 +18,7 @@ static int create_access(int fd, uint32_t ioas, uint32_t flags, int *afd)
 		.id = ioas,
 		.create_access.flags = flags,
 	};
-	int rc = test_cmd(fd, &cmd);
+	int rc = conf_test_cmd(fd, &cmd);
 
 	if (!rc)
 		*afd = conf_adopt_fd((int)cmd.create_access.out_access_fd);
@@ -49,7 +36,7 @@ static int access_pages(int fd, int afd, uint64_t iova, uint64_t len,
 				  .length = len,
 				  .uptr = (uintptr_t)uptr },
 	};
-	int rc = test_cmd(fd, &cmd);
+	int rc = conf_test_cmd(fd, &cmd);
 
 	if (!rc && item)
 		*item = cmd.access_pages.out_access_pages_id;
@@ -68,19 +55,7 @@ static int access_rw(int fd, int afd, uint64_t iova, void *buf, uint64_t len,
 			       .flags = flags },
 	};
 
-	return test_cmd(fd, &cmd);
-}
-
-static int check_refs(int fd, const void *uptr, uint64_t len, uint32_t refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = { .length = len,
-				.uptr = (uintptr_t)uptr,
-				.refs = refs },
-	};
-
-	return test_cmd(fd, &cmd);
+	return conf_test_cmd(fd, &cmd);
 }
 
 #define IOVA 0x100000UL
@@ -103,12 +78,12 @@ CONF_TEST(access_object_ids_and_busy)
 	/* The access is object ioas + 1, owned by its fd. */
 	EXPECT_EQ(fcntl(afd, F_GETFD), FD_CLOEXEC);
 	EXPECT_EQ(ioas_alloc(fd), ioas + 2);
-	EXPECT_ERRNO(EBUSY, destroy(fd, ioas + 1));
-	EXPECT_ERRNO(EBUSY, destroy(fd, ioas));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas + 1));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas));
 	close(afd);
 	conf_forget_fd(afd);
-	EXPECT_ERRNO(ENOENT, destroy(fd, ioas + 1));
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, ioas + 1));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 CONF_TEST(access_rw_through_ioas)
@@ -168,17 +143,17 @@ CONF_TEST(access_pages_pin_and_release)
 	EXPECT_OK(create_access(
 		fd, ioas, MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, &afd));
 	EXPECT_OK(create_access(fd, ioas, 0, &plain));
-	EXPECT_OK(check_refs(fd, mem, 4 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, mem, 4 * PAGE_SZ, 0));
 	EXPECT_OK(access_pages(fd, afd, IOVA + PAGE_SZ, 2 * PAGE_SZ,
 			       mem + PAGE_SZ, 0, &item0));
 	EXPECT_EQ(item0, 0);
-	EXPECT_OK(check_refs(fd, mem + PAGE_SZ, 2 * PAGE_SZ, 1));
-	EXPECT_OK(check_refs(fd, mem, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, mem + PAGE_SZ, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, mem, PAGE_SZ, 0));
 	/* Exactly the same range again: one pin, two items. */
 	EXPECT_OK(access_pages(fd, afd, IOVA + PAGE_SZ, 2 * PAGE_SZ,
 			       mem + PAGE_SZ, 0, &item1));
 	EXPECT_EQ(item1, 1);
-	EXPECT_OK(check_refs(fd, mem + PAGE_SZ, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, mem + PAGE_SZ, 2 * PAGE_SZ, 1));
 	/* The wrong pages, an access that does not pin, a hole. */
 	EXPECT_ERRNO(EBADE, access_pages(fd, afd, IOVA, PAGE_SZ, mem + PAGE_SZ,
 					 0, NULL));
@@ -191,12 +166,12 @@ CONF_TEST(access_pages_pin_and_release)
 
 	cmd.id = (uint32_t)afd;
 	cmd.destroy_access_pages.access_pages_id = item0;
-	EXPECT_OK(test_cmd(fd, &cmd));
-	EXPECT_ERRNO(ENOENT, test_cmd(fd, &cmd));
-	EXPECT_OK(check_refs(fd, mem + PAGE_SZ, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_test_cmd(fd, &cmd));
+	EXPECT_ERRNO(ENOENT, conf_test_cmd(fd, &cmd));
+	EXPECT_OK(conf_check_refs(fd, mem + PAGE_SZ, 2 * PAGE_SZ, 1));
 	cmd.destroy_access_pages.access_pages_id = item1;
-	EXPECT_OK(test_cmd(fd, &cmd));
-	EXPECT_OK(check_refs(fd, mem, 4 * PAGE_SZ, 0));
+	EXPECT_OK(conf_test_cmd(fd, &cmd));
+	EXPECT_OK(conf_check_refs(fd, mem, 4 * PAGE_SZ, 0));
 }
 
 /* An unmap over pinned pages makes the access let go, and succeeds. */
@@ -214,12 +189,12 @@ CONF_TEST(access_pages_unmap_notifies)
 	EXPECT_OK(create_access(
 		fd, ioas, MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, &afd));
 	EXPECT_OK(access_pages(fd, afd, IOVA, 4 * PAGE_SZ, mem, 0, &item));
-	EXPECT_OK(check_refs(fd, mem, 4 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, mem, 4 * PAGE_SZ, 1));
 	EXPECT_EQ(unmap(fd, ioas, IOVA, 4 * PAGE_SZ), 4 * PAGE_SZ);
-	EXPECT_OK(check_refs(fd, mem, 4 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, mem, 4 * PAGE_SZ, 0));
 	cmd.id = (uint32_t)afd;
 	cmd.destroy_access_pages.access_pages_id = item;
-	EXPECT_ERRNO(ENOENT, test_cmd(fd, &cmd));
+	EXPECT_ERRNO(ENOENT, conf_test_cmd(fd, &cmd));
 }
 
 /* A pinning access makes the IOAS page aligned while it is attached. */
@@ -256,15 +231,15 @@ CONF_TEST(access_replace_ioas)
 	map_fixed(fd, other, mem, PAGE_SZ, IOVA);
 	cmd.id = (uint32_t)afd;
 	cmd.access_replace_ioas.ioas_id = other;
-	EXPECT_OK(test_cmd(fd, &cmd));
+	EXPECT_OK(conf_test_cmd(fd, &cmd));
 	/* Reads now go through the other IOAS, and the first is free. */
 	EXPECT_OK(access_rw(fd, afd, IOVA, buf, sizeof(buf),
 			    MOCK_ACCESS_RW_WRITE));
 	CHECK(!memcmp(mem, "replace", 8));
-	EXPECT_OK(destroy(fd, ioas));
-	EXPECT_ERRNO(EBUSY, destroy(fd, other));
+	EXPECT_OK(conf_destroy(fd, ioas));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, other));
 	cmd.access_replace_ioas.ioas_id = ioas;
-	EXPECT_ERRNO(ENOENT, test_cmd(fd, &cmd));
+	EXPECT_ERRNO(ENOENT, conf_test_cmd(fd, &cmd));
 	cmd.id = (uint32_t)fd;
-	EXPECT_ERRNO(EBADFD, test_cmd(fd, &cmd));
+	EXPECT_ERRNO(EBADFD, conf_test_cmd(fd, &cmd));
 }

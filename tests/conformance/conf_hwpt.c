@@ -30,19 +30,6 @@ struct mock_dev {
 	uint32_t hwpt_id;
 };
 
-static int test_cmd(int fd, struct iommu_test_cmd *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	return ioctl(fd, IOMMU_TEST_CMD, cmd);
-}
-
-static int destroy(int fd, uint32_t id)
-{
-	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
-
-	return ioctl(fd, IOMMU_DESTROY, &cmd);
-}
-
 static int mock_domain_raw(int fd, uint32_t pt_id, uint32_t dev_flags,
 			   struct mock_dev *dev)
 {
@@ -51,7 +38,7 @@ static int mock_domain_raw(int fd, uint32_t pt_id, uint32_t dev_flags,
 		.id = pt_id,
 		.mock_domain_flags = { .dev_flags = dev_flags },
 	};
-	int rc = test_cmd(fd, &cmd);
+	int rc = conf_test_cmd(fd, &cmd);
 
 	if (!rc && dev) {
 		dev->stdev_id = cmd.mock_domain.out_stdev_id;
@@ -84,49 +71,7 @@ static int replace(int fd, uint32_t stdev_id, uint32_t pt_id)
 		.mock_domain_replace = { .pt_id = pt_id },
 	};
 
-	return test_cmd(fd, &cmd);
-}
-
-static int check_map(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
-		     const void *uptr)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
-		.id = hwpt,
-		.check_map = { .iova = iova,
-			       .length = len,
-			       .uptr = (uintptr_t)uptr },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int check_refs(int fd, const void *uptr, uint64_t len, uint32_t refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = { .length = len,
-				.uptr = (uintptr_t)uptr,
-				.refs = refs },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
-		      uint32_t *out)
-{
-	struct iommu_hwpt_alloc cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.dev_id = dev_id,
-		.pt_id = pt_id,
-	};
-	int rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
-
-	if (!rc && out)
-		*out = cmd.out_hwpt_id;
-	return rc;
+	return conf_test_cmd(fd, &cmd);
 }
 
 static uint32_t hwpt_alloc_at(const char *file, int line, int fd,
@@ -134,7 +79,7 @@ static uint32_t hwpt_alloc_at(const char *file, int line, int fd,
 {
 	uint32_t id = 0;
 
-	if (hwpt_alloc(fd, dev_id, pt_id, flags, &id))
+	if (conf_hwpt_alloc(fd, dev_id, pt_id, flags, &id))
 		conf_fail(file, line, "IOMMU_HWPT_ALLOC (flags 0x%x): %s",
 			  flags, conf_errname(errno));
 	return id;
@@ -205,7 +150,7 @@ static int make_dirty(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
 			   .page_size = page_size,
 			   .uptr = (uintptr_t)bits },
 	};
-	int rc = test_cmd(fd, &cmd);
+	int rc = conf_test_cmd(fd, &cmd);
 
 	if (!rc && nr)
 		*nr = cmd.dirty.out_nr_dirty;
@@ -245,17 +190,6 @@ static void expect_bits_at(const char *file, int line, const uint64_t *map,
 		const int want_[] = { __VA_ARGS__, -1 };               \
 		expect_bits_at(__FILE__, __LINE__, map, nbits, want_); \
 	} while (0)
-
-static void *touched_at(const char *file, int line, size_t len)
-{
-	void *p = conf_mem_at(file, line, len, 0);
-
-	madvise(p, len, MADV_NOHUGEPAGE);
-	memset(p, 0x5a, len);
-	return p;
-}
-
-#define touched(len) touched_at(__FILE__, __LINE__, len)
 
 /*
  * Is the IOAS narrowed to the mock aperture with 2 KiB alignment (@yes), or
@@ -306,20 +240,20 @@ CONF_TEST(hwpt_alloc_unattached_domain_joins_ioas)
 	};
 
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 	EXPECT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &cmd));
 	EXPECT_EQ(cmd.out_hwpt_id, 6);
 	EXPECT_EQ(cmd.dev_id, dev.idev_id);
 	EXPECT_EQ(cmd.pt_id, ioas);
 	/* No device is attached, yet the domain is filled and pins. */
-	EXPECT_OK(check_map(fd, 6, AP_START, 2 * PAGE_SZ, va));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_map(fd, 6, AP_START, 2 * PAGE_SZ, va));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
 	EXPECT_APERTURE(fd, ioas, true);
-	EXPECT_ERRNO(EBUSY, destroy(fd, ioas));
-	EXPECT_OK(destroy(fd, 6));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, 6));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 	EXPECT_APERTURE(fd, ioas, false);
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 CONF_TEST(hwpt_alloc_flags)
@@ -345,8 +279,8 @@ CONF_TEST(hwpt_alloc_flags)
 
 	for (i = 0; i != sizeof(bad) / sizeof(bad[0]); i++) {
 		conf_note("flags 0x%x", bad[i]);
-		EXPECT_ERRNO(EOPNOTSUPP,
-			     hwpt_alloc(fd, dev.idev_id, ioas, bad[i], NULL));
+		EXPECT_ERRNO(EOPNOTSUPP, conf_hwpt_alloc(fd, dev.idev_id, ioas,
+							 bad[i], NULL));
 	}
 	for (i = 0; i != sizeof(good) / sizeof(good[0]); i++) {
 		conf_note("flags 0x%x", good[i]);
@@ -451,17 +385,17 @@ CONF_TEST(hwpt_alloc_bad_dev_id_enoent)
 	uint32_t ioas = ioas_alloc(fd);
 	struct mock_dev dev = mock_domain(fd, ioas);
 
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, 0, ioas, 0, NULL));
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, 99, ioas, 0, NULL));
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, ioas, ioas, 0, NULL));
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, dev.stdev_id, ioas, 0, NULL));
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, dev.hwpt_id, ioas, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, 0, ioas, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, 99, ioas, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, ioas, ioas, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, dev.stdev_id, ioas, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, dev.hwpt_id, ioas, 0, NULL));
 	/* The device is checked before the page table and the flags. */
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, 99, 99, 0, NULL));
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, 99, ioas, 0xffffffff, NULL));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, 99, 99, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, 99, ioas, 0xffffffff, NULL));
 	/* A device that was destroyed is gone. */
-	EXPECT_OK(destroy(fd, dev.stdev_id));
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
+	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
 }
 
 CONF_TEST(hwpt_alloc_bad_pt_id_einval)
@@ -471,13 +405,15 @@ CONF_TEST(hwpt_alloc_bad_pt_id_einval)
 	struct mock_dev dev = mock_domain(fd, ioas);
 
 	/* Even an ID that names nothing is EINVAL here, not ENOENT. */
-	EXPECT_ERRNO(EINVAL, hwpt_alloc(fd, dev.idev_id, 0, 0, NULL));
-	EXPECT_ERRNO(EINVAL, hwpt_alloc(fd, dev.idev_id, 99, 0, NULL));
-	EXPECT_ERRNO(EINVAL, hwpt_alloc(fd, dev.idev_id, dev.idev_id, 0, NULL));
+	EXPECT_ERRNO(EINVAL, conf_hwpt_alloc(fd, dev.idev_id, 0, 0, NULL));
+	EXPECT_ERRNO(EINVAL, conf_hwpt_alloc(fd, dev.idev_id, 99, 0, NULL));
 	EXPECT_ERRNO(EINVAL,
-		     hwpt_alloc(fd, dev.idev_id, dev.stdev_id, 0, NULL));
+		     conf_hwpt_alloc(fd, dev.idev_id, dev.idev_id, 0, NULL));
+	EXPECT_ERRNO(EINVAL,
+		     conf_hwpt_alloc(fd, dev.idev_id, dev.stdev_id, 0, NULL));
 	/* The page table is checked before the flags. */
-	EXPECT_ERRNO(EINVAL, hwpt_alloc(fd, dev.idev_id, 99, 0xffffffff, NULL));
+	EXPECT_ERRNO(EINVAL,
+		     conf_hwpt_alloc(fd, dev.idev_id, 99, 0xffffffff, NULL));
 	EXPECT_EQ(ioas_alloc(fd), 5);
 }
 
@@ -489,13 +425,13 @@ CONF_TEST(hwpt_alloc_dirty_needs_capable_device)
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_NO_DIRTY);
 
 	EXPECT_ERRNO(EOPNOTSUPP,
-		     hwpt_alloc(fd, dev.idev_id, ioas,
-				IOMMU_HWPT_ALLOC_DIRTY_TRACKING, NULL));
+		     conf_hwpt_alloc(fd, dev.idev_id, ioas,
+				     IOMMU_HWPT_ALLOC_DIRTY_TRACKING, NULL));
 	EXPECT_ERRNO(EOPNOTSUPP,
-		     hwpt_alloc(fd, dev.idev_id, ioas,
-				IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
-					IOMMU_HWPT_ALLOC_NEST_PARENT,
-				NULL));
+		     conf_hwpt_alloc(fd, dev.idev_id, ioas,
+				     IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+					     IOMMU_HWPT_ALLOC_NEST_PARENT,
+				     NULL));
 	EXPECT_EQ(hwpt(fd, dev.idev_id, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT), 5);
 	EXPECT_EQ(hwpt(fd, dev.idev_id, ioas, 0), 6);
 }
@@ -519,8 +455,8 @@ CONF_TEST(hwpt_dirty_domain_refuses_no_dirty_device)
 	ok = mock_domain_flags(fd, h, MOCK_FLAGS_DEVICE_HUGE_IOVA);
 	EXPECT_EQ(ok.hwpt_id, h);
 	EXPECT_OK(replace(fd, dev.stdev_id, h));
-	EXPECT_ERRNO(EBUSY, destroy(fd, h));
-	EXPECT_ERRNO(EBUSY, destroy(fd, nd.hwpt_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, h));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, nd.hwpt_id));
 }
 
 CONF_TEST(hwpt_alloc_ioas_conflicts)
@@ -534,19 +470,22 @@ CONF_TEST(hwpt_alloc_ioas_conflicts)
 
 	/* A mapping outside the aperture. */
 	map_fixed(fd, ioas, va, PAGE_SZ, 0x1000);
-	EXPECT_ERRNO(EADDRINUSE, hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
+	EXPECT_ERRNO(EADDRINUSE,
+		     conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
 	EXPECT_EQ(unmap(fd, ioas, 0, UINT64_MAX), PAGE_SZ);
 	/* A mapping not aligned to the IO page. */
 	map_fixed(fd, ioas, va + 512, 512, AP_START + 512);
-	EXPECT_ERRNO(EADDRINUSE, hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
+	EXPECT_ERRNO(EADDRINUSE,
+		     conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
 	EXPECT_EQ(unmap(fd, ioas, 0, UINT64_MAX), 512);
 	/* An allowed range outside the aperture. */
 	EXPECT_OK(conf_allow(fd, ioas, &low, 1));
-	EXPECT_ERRNO(EADDRINUSE, hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
+	EXPECT_ERRNO(EADDRINUSE,
+		     conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
 	EXPECT_OK(conf_allow(fd, ioas, NULL, 0));
 	/* Memory that cannot be pinned. */
 	map_fixed(fd, ioas, gone, PAGE_SZ, AP_START);
-	EXPECT_ERRNO(EFAULT, hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
+	EXPECT_ERRNO(EFAULT, conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, NULL));
 	EXPECT_EQ(unmap(fd, ioas, 0, UINT64_MAX), PAGE_SZ);
 	/* Nothing was left behind. */
 	EXPECT_APERTURE(fd, ioas, false);
@@ -566,12 +505,12 @@ CONF_TEST(hwpt_alloc_not_used_as_automatic_domain)
 	/* MOCK_DOMAIN on the IOAS makes its own domain, then shares it. */
 	EXPECT_EQ(b.hwpt_id, 9);
 	EXPECT_EQ(c.hwpt_id, 9);
-	EXPECT_OK(destroy(fd, b.stdev_id));
-	EXPECT_OK(destroy(fd, c.stdev_id));
-	EXPECT_ERRNO(ENOENT, destroy(fd, 9));
-	EXPECT_ERRNO(EBUSY, destroy(fd, ioas));
-	EXPECT_OK(destroy(fd, h));
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, b.stdev_id));
+	EXPECT_OK(conf_destroy(fd, c.stdev_id));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, 9));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, h));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 CONF_TEST(hwpt_alloc_readonly_struct_efault)
@@ -587,8 +526,8 @@ CONF_TEST(hwpt_alloc_readonly_struct_efault)
 	conf_readonly(cmd, sizeof(*cmd));
 	EXPECT_ERRNO(EFAULT, ioctl(fd, IOMMU_HWPT_ALLOC, cmd));
 	EXPECT_APERTURE(fd, ioas, false);
-	EXPECT_ERRNO(ENOENT, destroy(fd, 6));
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, 6));
+	EXPECT_OK(conf_destroy(fd, ioas));
 	EXPECT_EQ(ioas_alloc(fd), 1);
 	EXPECT_EQ(ioas_alloc(fd), 6);
 }
@@ -809,7 +748,7 @@ CONF_TEST(hw_info_errors)
 	cmd.data_len = 100;
 	EXPECT_ERRNO(EFAULT, ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
 	EXPECT_EQ(cmd.data_len, 100);
-	EXPECT_OK(destroy(fd, dev.stdev_id));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
 	EXPECT_ERRNO(ENOENT,
 		     hw_info(fd, dev.idev_id, &info, sizeof(info), NULL));
 }
@@ -835,7 +774,7 @@ static struct dirty_scene dirty_scene_at(const char *file, int line, size_t len)
 	struct dirty_scene s;
 
 	s.fd = conf_open_at(file, line);
-	s.va = touched_at(file, line, len);
+	s.va = conf_touched_at(file, line, len);
 	s.dev = mock_domain_at(file, line, s.fd, ioas_alloc(s.fd), 0);
 	s.ioas = conf_ioas_alloc_at(file, line, s.fd);
 	conf_map_fixed_at(file, line, s.fd, s.ioas, s.va, len, AP_START);

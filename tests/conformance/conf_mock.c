@@ -34,19 +34,6 @@ struct mock_dev {
 	uint32_t hwpt_id;
 };
 
-static int test_cmd(int fd, struct iommu_test_cmd *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	return ioctl(fd, IOMMU_TEST_CMD, cmd);
-}
-
-static int destroy(int fd, uint32_t id)
-{
-	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
-
-	return ioctl(fd, IOMMU_DESTROY, &cmd);
-}
-
 /* MOCK_DOMAIN (or MOCK_DOMAIN_FLAGS when @flags_op) onto @pt_id. */
 static int mock_domain_raw(int fd, bool flags_op, uint32_t pt_id,
 			   uint32_t dev_flags, struct mock_dev *dev)
@@ -57,7 +44,7 @@ static int mock_domain_raw(int fd, bool flags_op, uint32_t pt_id,
 		.id = pt_id,
 		.mock_domain_flags = { .dev_flags = dev_flags },
 	};
-	int rc = test_cmd(fd, &cmd);
+	int rc = conf_test_cmd(fd, &cmd);
 
 	if (!rc && dev) {
 		dev->stdev_id = cmd.mock_domain.out_stdev_id;
@@ -90,7 +77,7 @@ static int replace(int fd, uint32_t stdev_id, uint32_t pt_id, uint32_t *out)
 		.id = stdev_id,
 		.mock_domain_replace = { .pt_id = pt_id },
 	};
-	int rc = test_cmd(fd, &cmd);
+	int rc = conf_test_cmd(fd, &cmd);
 
 	if (!rc && out)
 		*out = cmd.mock_domain_replace.pt_id;
@@ -105,33 +92,7 @@ static int add_reserved(int fd, uint32_t ioas, uint64_t start, uint64_t len)
 		.add_reserved = { .start = start, .length = len },
 	};
 
-	return test_cmd(fd, &cmd);
-}
-
-static int check_map(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
-		     const void *uptr)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
-		.id = hwpt,
-		.check_map = { .iova = iova,
-			       .length = len,
-			       .uptr = (uintptr_t)uptr },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int check_refs(int fd, const void *uptr, uint64_t len, uint32_t refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = { .length = len,
-				.uptr = (uintptr_t)uptr,
-				.refs = refs },
-	};
-
-	return test_cmd(fd, &cmd);
+	return conf_test_cmd(fd, &cmd);
 }
 
 static int memory_limit(int fd, uint32_t limit)
@@ -141,39 +102,13 @@ static int memory_limit(int fd, uint32_t limit)
 		.memory_limit = { .limit = limit },
 	};
 
-	return test_cmd(fd, &cmd);
-}
-
-static int hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
-		      uint32_t *out)
-{
-	struct iommu_hwpt_alloc cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.dev_id = dev_id,
-		.pt_id = pt_id,
-	};
-	int rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
-
-	if (!rc && out)
-		*out = cmd.out_hwpt_id;
-	return rc;
+	return conf_test_cmd(fd, &cmd);
 }
 
 /*
  * @len bytes of memory, written to (so every page is present) and kept out
  * of transparent huge pages, whose reference counts CHECK_REFS skips.
  */
-static void *touched_at(const char *file, int line, size_t len)
-{
-	void *p = conf_mem_at(file, line, len, 0);
-
-	madvise(p, len, MADV_NOHUGEPAGE);
-	memset(p, 0x5a, len);
-	return p;
-}
-
-#define touched(len) touched_at(__FILE__, __LINE__, len)
 
 /* IOVA_RANGES must answer exactly @n ranges @exp and @align. */
 static void expect_ranges_at(const char *file, int line, int fd, uint32_t ioas,
@@ -231,7 +166,7 @@ CONF_TEST(mock_cmd_unknown_op_eopnotsupp)
 		struct iommu_test_cmd cmd = { .op = ops[i] };
 
 		conf_note("op %u", ops[i]);
-		EXPECT_ERRNO(EOPNOTSUPP, test_cmd(fd, &cmd));
+		EXPECT_ERRNO(EOPNOTSUPP, conf_test_cmd(fd, &cmd));
 	}
 }
 
@@ -362,10 +297,10 @@ CONF_TEST(mock_temp_memory_limit)
 	/* Tiny batches still map, check and unmap correctly. */
 	EXPECT_OK(memory_limit(fd, 32));
 	map_fixed(fd, ioas, va, 16 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, 16 * PAGE_SZ, va));
-	EXPECT_OK(check_refs(fd, va, 16 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 16 * PAGE_SZ, va));
+	EXPECT_OK(conf_check_refs(fd, va, 16 * PAGE_SZ, 1));
 	EXPECT_EQ(unmap(fd, ioas, AP_START, 16 * PAGE_SZ), 16 * PAGE_SZ);
-	EXPECT_OK(check_refs(fd, va, 16 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 16 * PAGE_SZ, 0));
 	EXPECT_OK(memory_limit(fd, 65536));
 }
 
@@ -424,7 +359,7 @@ CONF_TEST(mock_domain_flags_unknown_einval)
 	conf_note("%s", "");
 	/* No ID was consumed. */
 	EXPECT_EQ(ioas_alloc(fd), 2);
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 CONF_TEST(mock_domain_devices_with_flags_share_domain)
@@ -496,7 +431,7 @@ CONF_TEST(mock_domain_readonly_cmd_efault)
 	EXPECT_ERRNO(EFAULT, ioctl(fd, IOMMU_TEST_CMD, cmd));
 	EXPECT_RANGES(fd, ioas, 1, whole_space);
 	EXPECT_EQ(ioas_alloc(fd), 2);
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -509,9 +444,9 @@ CONF_TEST(mock_destroy_ioas_with_device_ebusy)
 	uint32_t ioas = ioas_alloc(fd);
 	struct mock_dev dev = mock_domain(fd, ioas);
 
-	EXPECT_ERRNO(EBUSY, destroy(fd, ioas));
-	EXPECT_OK(destroy(fd, dev.stdev_id));
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 CONF_TEST(mock_destroy_device_ebusy)
@@ -522,13 +457,13 @@ CONF_TEST(mock_destroy_device_ebusy)
 	uint32_t pt = 0;
 
 	/* The device belongs to the selftest object. */
-	EXPECT_ERRNO(EBUSY, destroy(fd, dev.idev_id));
-	EXPECT_ERRNO(EBUSY, destroy(fd, dev.idev_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.idev_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.idev_id));
 	/* ... and still works. */
 	EXPECT_OK(replace(fd, dev.stdev_id, ioas, &pt));
 	EXPECT_EQ(pt, dev.hwpt_id);
-	EXPECT_OK(destroy(fd, dev.stdev_id));
-	EXPECT_ERRNO(ENOENT, destroy(fd, dev.idev_id));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.idev_id));
 }
 
 CONF_TEST(mock_destroy_attached_hwpt_ebusy)
@@ -539,9 +474,9 @@ CONF_TEST(mock_destroy_attached_hwpt_ebusy)
 	struct mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
-	EXPECT_ERRNO(EBUSY, destroy(fd, dev.hwpt_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.hwpt_id));
 	/* The domain is intact. */
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
 }
 
 CONF_TEST(mock_destroy_stdev_tears_down)
@@ -552,21 +487,22 @@ CONF_TEST(mock_destroy_stdev_tears_down)
 	struct mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
-	EXPECT_OK(destroy(fd, dev.stdev_id));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
 	/* The device and the automatic domain went with it. */
-	EXPECT_ERRNO(ENOENT, destroy(fd, dev.idev_id));
-	EXPECT_ERRNO(ENOENT, destroy(fd, dev.hwpt_id));
-	EXPECT_ERRNO(ENOENT, check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
-	EXPECT_ERRNO(ENOENT, destroy(fd, dev.stdev_id));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.idev_id));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.hwpt_id));
+	EXPECT_ERRNO(ENOENT,
+		     conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.stdev_id));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 	EXPECT_RANGES(fd, ioas, 1, whole_space);
 	/* The mapping stays in the IOAS; the IDs are free again. */
 	EXPECT_MAPPED(fd, ioas, va, AP_START, 2 * PAGE_SZ);
 	EXPECT_EQ(ioas_alloc(fd), dev.stdev_id);
 	EXPECT_EQ(ioas_alloc(fd), dev.idev_id);
 	EXPECT_EQ(ioas_alloc(fd), dev.hwpt_id);
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 CONF_TEST(mock_destroy_shared_hwpt_outlives_first_device)
@@ -578,13 +514,13 @@ CONF_TEST(mock_destroy_shared_hwpt_outlives_first_device)
 	struct mock_dev b = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
-	EXPECT_OK(destroy(fd, a.stdev_id));
-	EXPECT_ERRNO(EBUSY, destroy(fd, a.hwpt_id));
-	EXPECT_OK(check_map(fd, b.hwpt_id, AP_START, PAGE_SZ, va));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 1));
-	EXPECT_OK(destroy(fd, b.stdev_id));
-	EXPECT_ERRNO(ENOENT, destroy(fd, b.hwpt_id));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 0));
+	EXPECT_OK(conf_destroy(fd, a.stdev_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, a.hwpt_id));
+	EXPECT_OK(conf_check_map(fd, b.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
+	EXPECT_OK(conf_destroy(fd, b.stdev_id));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, b.hwpt_id));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 0));
 }
 
 CONF_TEST(mock_destroy_stdev_keeps_allocated_hwpt)
@@ -594,20 +530,20 @@ CONF_TEST(mock_destroy_stdev_keeps_allocated_hwpt)
 	struct mock_dev dev = mock_domain(fd, ioas);
 	uint32_t hwpt = 0, pt = 0;
 
-	EXPECT_OK(hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
+	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
 	EXPECT_EQ(hwpt, 5);
 	EXPECT_OK(replace(fd, dev.stdev_id, hwpt, &pt));
 	EXPECT_EQ(pt, hwpt);
 	/* The automatic domain went when its last device left. */
-	EXPECT_ERRNO(ENOENT, destroy(fd, dev.hwpt_id));
-	EXPECT_ERRNO(EBUSY, destroy(fd, hwpt));
-	EXPECT_OK(destroy(fd, dev.stdev_id));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.hwpt_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, hwpt));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
 	/* A HWPT the user allocated stays until the user destroys it. */
-	EXPECT_ERRNO(EBUSY, destroy(fd, ioas));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas));
 	EXPECT_RANGES(fd, ioas, MOCK_PAGE, aperture);
-	EXPECT_OK(destroy(fd, hwpt));
+	EXPECT_OK(conf_destroy(fd, hwpt));
 	EXPECT_RANGES(fd, ioas, 1, whole_space);
-	EXPECT_OK(destroy(fd, ioas));
+	EXPECT_OK(conf_destroy(fd, ioas));
 }
 
 CONF_TEST(mock_close_releases_everything)
@@ -619,13 +555,13 @@ CONF_TEST(mock_close_releases_everything)
 	struct mock_dev dev = mock_domain(fd, ioas);
 	uint32_t hwpt = 0;
 
-	EXPECT_OK(hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
+	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
 	mock_domain(fd, hwpt);
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(probe, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(probe, va, 2 * PAGE_SZ, 1));
 	conf_forget_fd(fd);
 	EXPECT_OK(close(fd));
-	EXPECT_OK(check_refs(probe, va, 2 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(probe, va, 2 * PAGE_SZ, 0));
 	fd = conf_open();
 	EXPECT_EQ(ioas_alloc(fd), 1);
 	EXPECT_EQ(mock_domain(fd, 1).stdev_id, 2);
@@ -646,9 +582,9 @@ CONF_TEST(mock_ranges_aperture)
 	EXPECT_RANGES(fd, ioas, MOCK_PAGE, aperture);
 	b = mock_domain(fd, ioas);
 	EXPECT_RANGES(fd, ioas, MOCK_PAGE, aperture);
-	EXPECT_OK(destroy(fd, a.stdev_id));
+	EXPECT_OK(conf_destroy(fd, a.stdev_id));
 	EXPECT_RANGES(fd, ioas, MOCK_PAGE, aperture);
-	EXPECT_OK(destroy(fd, b.stdev_id));
+	EXPECT_OK(conf_destroy(fd, b.stdev_id));
 	EXPECT_RANGES(fd, ioas, 1, whole_space);
 }
 
@@ -668,7 +604,7 @@ CONF_TEST(mock_ranges_reserved_inside_aperture)
 	EXPECT_RANGES(fd, ioas, MOCK_PAGE, { AP_START, AP_START + 0xfffff },
 		      { AP_START + 0x101000, AP_LAST });
 	/* The test reservations outlive the domain. */
-	EXPECT_OK(destroy(fd, dev.stdev_id));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
 	EXPECT_RANGES(fd, ioas, 1, { 0, 0xfff }, { 0x2000, AP_START - 0x1001 },
 		      { AP_START, AP_START + 0xfffff },
 		      { AP_START + 0x101000, UINT64_MAX });
@@ -712,11 +648,11 @@ CONF_TEST(mock_map_io_page_alignment)
 
 	/* Half pages are fine: the IO page is 2 KiB. */
 	map_fixed(fd, ioas, va + MOCK_PAGE, MOCK_PAGE, AP_START + MOCK_PAGE);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START + MOCK_PAGE, MOCK_PAGE,
-			    va + MOCK_PAGE));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START + MOCK_PAGE,
+				 MOCK_PAGE, va + MOCK_PAGE));
 	map_fixed(fd, ioas, va, 3 * MOCK_PAGE, AP_START + 0x10000);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START + 0x10000, 3 * MOCK_PAGE,
-			    va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START + 0x10000,
+				 3 * MOCK_PAGE, va));
 	/* Less than that is not. */
 	iova = AP_START + 0x20400;
 	EXPECT_ERRNO(EINVAL,
@@ -733,7 +669,8 @@ CONF_TEST(mock_map_io_page_alignment)
 	/* Automatic placement keeps the offset within the CPU page. */
 	iova = map_auto(fd, ioas, va + MOCK_PAGE, MOCK_PAGE);
 	EXPECT_EQ(iova % PAGE_SZ, MOCK_PAGE);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, iova, MOCK_PAGE, va + MOCK_PAGE));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, iova, MOCK_PAGE,
+				 va + MOCK_PAGE));
 }
 
 CONF_TEST(mock_attach_conflicting_mapping_eaddrinuse)
@@ -851,8 +788,8 @@ CONF_TEST(mock_option_huge_pages_off_before_attach)
 	EXPECT_ERRNO(EINVAL, conf_map(fd, ioas, MAP_FIXED_RW, va + MOCK_PAGE,
 				      MOCK_PAGE, &iova));
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
-	EXPECT_OK(destroy(fd, dev.stdev_id));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
 	EXPECT_RANGES(fd, ioas, PAGE_SZ, whole_space);
 }
 
@@ -905,22 +842,22 @@ CONF_TEST(mock_refs_follow_map_and_unmap)
 	uint32_t ioas = ioas_alloc(fd);
 
 	mock_domain(fd, ioas);
-	EXPECT_OK(check_refs(fd, va, 4 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 4 * PAGE_SZ, 0));
 	map_fixed(fd, ioas, va + PAGE_SZ, 2 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 0));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, 2 * PAGE_SZ, 1));
-	EXPECT_OK(check_refs(fd, va + 3 * PAGE_SZ, PAGE_SZ, 0));
-	EXPECT_ERRNO(EIO, check_refs(fd, va, 4 * PAGE_SZ, 1));
-	EXPECT_ERRNO(EIO, check_refs(fd, va + PAGE_SZ, PAGE_SZ, 2));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va + 3 * PAGE_SZ, PAGE_SZ, 0));
+	EXPECT_ERRNO(EIO, conf_check_refs(fd, va, 4 * PAGE_SZ, 1));
+	EXPECT_ERRNO(EIO, conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 2));
 	/* A second mapping of the same memory is a second pin. */
 	map_fixed(fd, ioas, va + PAGE_SZ, PAGE_SZ, AP_START + 0x10000);
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, PAGE_SZ, 2));
-	EXPECT_OK(check_refs(fd, va + 2 * PAGE_SZ, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 2));
+	EXPECT_OK(conf_check_refs(fd, va + 2 * PAGE_SZ, PAGE_SZ, 1));
 	EXPECT_EQ(unmap(fd, ioas, AP_START, 2 * PAGE_SZ), 2 * PAGE_SZ);
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
-	EXPECT_OK(check_refs(fd, va + 2 * PAGE_SZ, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va + 2 * PAGE_SZ, PAGE_SZ, 0));
 	EXPECT_EQ(unmap(fd, ioas, 0, UINT64_MAX), PAGE_SZ);
-	EXPECT_OK(check_refs(fd, va, 4 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 4 * PAGE_SZ, 0));
 }
 
 CONF_TEST(mock_refs_follow_attach_and_detach)
@@ -932,19 +869,19 @@ CONF_TEST(mock_refs_follow_attach_and_detach)
 	uint32_t hwpt = 0;
 
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 	a = mock_domain(fd, ioas);
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
 	/* More domains on the same IOAS share the one pin. */
-	EXPECT_OK(hwpt_alloc(fd, a.idev_id, ioas, 0, &hwpt));
+	EXPECT_OK(conf_hwpt_alloc(fd, a.idev_id, ioas, 0, &hwpt));
 	b = mock_domain(fd, hwpt);
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
-	EXPECT_OK(destroy(fd, a.stdev_id));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
-	EXPECT_OK(destroy(fd, b.stdev_id));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
-	EXPECT_OK(destroy(fd, hwpt));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_destroy(fd, a.stdev_id));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_destroy(fd, b.stdev_id));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_destroy(fd, hwpt));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 }
 
 CONF_TEST(mock_refs_copy_shares_pin)
@@ -958,21 +895,21 @@ CONF_TEST(mock_refs_copy_shares_pin)
 	mock_domain(fd, src);
 	mock_domain(fd, dst);
 	map_fixed(fd, src, va, 2 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
 	/* A copy uses the pages already pinned for the source. */
 	EXPECT_OK(conf_copy(fd, dst, src, MAP_FIXED_RW, AP_START, 2 * PAGE_SZ,
 			    &iova));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
 	/* A separate MAP of the same memory pins it again. */
 	map_fixed(fd, dst, va, PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 2));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 2));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
 	/* The copy keeps the source's pages once the source is unmapped. */
 	EXPECT_EQ(unmap(fd, src, 0, UINT64_MAX), 2 * PAGE_SZ);
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 2));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 2));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
 	EXPECT_EQ(unmap(fd, dst, 0, UINT64_MAX), 3 * PAGE_SZ);
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 }
 
 CONF_TEST(mock_refs_errors)
@@ -981,16 +918,16 @@ CONF_TEST(mock_refs_errors)
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint8_t *gone = conf_guarded(0); /* a PROT_NONE page */
 
-	EXPECT_ERRNO(EINVAL, check_refs(fd, va + 1, PAGE_SZ, 0));
-	EXPECT_ERRNO(EINVAL, check_refs(fd, va + MOCK_PAGE, PAGE_SZ, 0));
-	EXPECT_ERRNO(EINVAL, check_refs(fd, va, PAGE_SZ + 1, 0));
-	EXPECT_ERRNO(EINVAL, check_refs(fd, va, MOCK_PAGE, 0));
-	EXPECT_ERRNO(EINVAL, check_refs(fd, (void *)(uintptr_t)-PAGE_SZ,
-					2 * PAGE_SZ, 0));
-	EXPECT_ERRNO(EFAULT, check_refs(fd, gone, PAGE_SZ, 0));
+	EXPECT_ERRNO(EINVAL, conf_check_refs(fd, va + 1, PAGE_SZ, 0));
+	EXPECT_ERRNO(EINVAL, conf_check_refs(fd, va + MOCK_PAGE, PAGE_SZ, 0));
+	EXPECT_ERRNO(EINVAL, conf_check_refs(fd, va, PAGE_SZ + 1, 0));
+	EXPECT_ERRNO(EINVAL, conf_check_refs(fd, va, MOCK_PAGE, 0));
+	EXPECT_ERRNO(EINVAL, conf_check_refs(fd, (void *)(uintptr_t)-PAGE_SZ,
+					     2 * PAGE_SZ, 0));
+	EXPECT_ERRNO(EFAULT, conf_check_refs(fd, gone, PAGE_SZ, 0));
 	/* Length 0 checks nothing. */
-	EXPECT_OK(check_refs(fd, gone, 0, 7));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, gone, 0, 7));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 }
 
 CONF_TEST(mock_map_readonly_memory)
@@ -1008,15 +945,15 @@ CONF_TEST(mock_map_readonly_memory)
 	/* With one, a writeable mapping cannot pin read-only memory. */
 	EXPECT_ERRNO(EFAULT,
 		     conf_map(fd, ioas, MAP_FIXED_RW, va, 2 * PAGE_SZ, &iova));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 0));
 	EXPECT_OK(conf_map(fd, ioas,
 			   IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA,
 			   va, 2 * PAGE_SZ, &iova));
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
-	EXPECT_OK(check_refs(fd, va, 2 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
+	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
 	/* Nor can the writeable mapping join a domain later. */
 	EXPECT_ERRNO(EFAULT, replace(fd, dev.stdev_id, plain, NULL));
-	EXPECT_ERRNO(EFAULT, hwpt_alloc(fd, dev.idev_id, plain, 0, NULL));
+	EXPECT_ERRNO(EFAULT, conf_hwpt_alloc(fd, dev.idev_id, plain, 0, NULL));
 }
 
 CONF_TEST(mock_copy_missing_memory_efault)
@@ -1037,7 +974,7 @@ CONF_TEST(mock_copy_missing_memory_efault)
 	memset(va, 1, PAGE_SZ);
 	EXPECT_OK(conf_copy(fd, dst, src, MAP_FIXED_RW, 0x100000, PAGE_SZ,
 			    &iova));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
 }
 
 CONF_TEST(mock_pins_hold_pages_not_addresses)
@@ -1053,17 +990,17 @@ CONF_TEST(mock_pins_hold_pages_not_addresses)
 	struct mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
 	/* New memory at the second page's address: the domain keeps the old. */
 	CHECK(mmap(va + PAGE_SZ, PAGE_SZ, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
 		   0) == va + PAGE_SZ);
 	memset(va + PAGE_SZ, 0x77, PAGE_SZ);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START + PAGE_SZ,
-				       PAGE_SZ, va + PAGE_SZ));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 1));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, dev.hwpt_id, AP_START + PAGE_SZ,
+					    PAGE_SZ, va + PAGE_SZ));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 0));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1078,23 +1015,25 @@ CONF_TEST(mock_check_map_follows_mappings)
 	struct mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, 4 * PAGE_SZ, AP_START);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, 4 * PAGE_SZ, va));
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START + 3 * MOCK_PAGE,
-			    MOCK_PAGE, va + 3 * MOCK_PAGE));
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, 0, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 4 * PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START + 3 * MOCK_PAGE,
+				 MOCK_PAGE, va + 3 * MOCK_PAGE));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 0, va));
 	/* Other memory does not match. */
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ,
-				       va + PAGE_SZ));
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START, MOCK_PAGE,
-				       va + MOCK_PAGE));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ,
+					    va + PAGE_SZ));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, dev.hwpt_id, AP_START,
+					    MOCK_PAGE, va + MOCK_PAGE));
 	/* Nor does IOVA beyond the mapping. */
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START,
-				       4 * PAGE_SZ + MOCK_PAGE, va));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, dev.hwpt_id, AP_START,
+					    4 * PAGE_SZ + MOCK_PAGE, va));
 	EXPECT_EQ(unmap(fd, ioas, AP_START, 4 * PAGE_SZ), 4 * PAGE_SZ);
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(EINVAL,
+		     conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
 	/* A new mapping at the same IOVA shows the new memory. */
 	map_fixed(fd, ioas, va + PAGE_SZ, PAGE_SZ, AP_START);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va + PAGE_SZ));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ,
+				 va + PAGE_SZ));
 }
 
 CONF_TEST(mock_check_map_errors)
@@ -1106,22 +1045,24 @@ CONF_TEST(mock_check_map_errors)
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	/* Alignment is checked first, even before the ID. */
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START + 1024,
-				       MOCK_PAGE, va));
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START, 1024, va));
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START, MOCK_PAGE,
-				       va + 1024));
-	EXPECT_ERRNO(EINVAL, check_map(fd, 99, AP_START, 1024, va));
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ,
-				       (void *)(uintptr_t)-MOCK_PAGE));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, dev.hwpt_id, AP_START + 1024,
+					    MOCK_PAGE, va));
+	EXPECT_ERRNO(EINVAL,
+		     conf_check_map(fd, dev.hwpt_id, AP_START, 1024, va));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, dev.hwpt_id, AP_START,
+					    MOCK_PAGE, va + 1024));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, 99, AP_START, 1024, va));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ,
+					    (void *)(uintptr_t)-MOCK_PAGE));
 	/* Only a HWPT will do. */
-	EXPECT_ERRNO(ENOENT, check_map(fd, 0, AP_START, PAGE_SZ, va));
-	EXPECT_ERRNO(ENOENT, check_map(fd, 99, AP_START, PAGE_SZ, va));
-	EXPECT_ERRNO(ENOENT, check_map(fd, ioas, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(ENOENT, conf_check_map(fd, 0, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(ENOENT, conf_check_map(fd, 99, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(ENOENT, conf_check_map(fd, ioas, AP_START, PAGE_SZ, va));
 	EXPECT_ERRNO(ENOENT,
-		     check_map(fd, dev.stdev_id, AP_START, PAGE_SZ, va));
-	EXPECT_ERRNO(ENOENT, check_map(fd, dev.idev_id, AP_START, PAGE_SZ, va));
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+		     conf_check_map(fd, dev.stdev_id, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(ENOENT,
+		     conf_check_map(fd, dev.idev_id, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
 }
 
 CONF_TEST(mock_check_map_every_domain)
@@ -1134,15 +1075,16 @@ CONF_TEST(mock_check_map_every_domain)
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	/* A new domain is filled with what is already mapped... */
-	EXPECT_OK(hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
-	EXPECT_OK(check_map(fd, hwpt, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
+	EXPECT_OK(conf_check_map(fd, hwpt, AP_START, PAGE_SZ, va));
 	/* ...and later mappings reach every domain of the IOAS. */
 	map_fixed(fd, ioas, va + PAGE_SZ, PAGE_SZ, AP_START + PAGE_SZ);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
-	EXPECT_OK(check_map(fd, hwpt, AP_START, 2 * PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, hwpt, AP_START, 2 * PAGE_SZ, va));
 	EXPECT_EQ(unmap(fd, ioas, AP_START, PAGE_SZ), PAGE_SZ);
-	EXPECT_ERRNO(EINVAL, check_map(fd, hwpt, AP_START, PAGE_SZ, va));
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(EINVAL, conf_check_map(fd, hwpt, AP_START, PAGE_SZ, va));
+	EXPECT_ERRNO(EINVAL,
+		     conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
 }
 
 CONF_TEST(mock_check_map_copy)
@@ -1158,13 +1100,14 @@ CONF_TEST(mock_check_map_copy)
 	map_fixed(fd, src, va, 4 * PAGE_SZ, 0x100000);
 	EXPECT_OK(conf_copy(fd, dst, src, MAP_FIXED_RW, 0x100000 + PAGE_SZ,
 			    2 * PAGE_SZ, &iova));
-	EXPECT_OK(check_map(fd, d.hwpt_id, iova, 2 * PAGE_SZ, va + PAGE_SZ));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 0));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, 2 * PAGE_SZ, 1));
+	EXPECT_OK(
+		conf_check_map(fd, d.hwpt_id, iova, 2 * PAGE_SZ, va + PAGE_SZ));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, 2 * PAGE_SZ, 1));
 	iova = 0;
 	EXPECT_OK(conf_copy(fd, dst, src, MAP_RW, 0x100000, PAGE_SZ, &iova));
 	CHECK(iova >= AP_START && iova <= AP_LAST);
-	EXPECT_OK(check_map(fd, d.hwpt_id, iova, PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, d.hwpt_id, iova, PAGE_SZ, va));
 	/* A copy to IOVA outside the aperture is refused. */
 	iova = 0x1000;
 	EXPECT_ERRNO(EINVAL, conf_copy(fd, dst, src, MAP_FIXED_RW, 0x100000,
@@ -1186,24 +1129,24 @@ CONF_TEST(mock_replace_to_other_ioas)
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	map_fixed(fd, ioas2, va + PAGE_SZ, PAGE_SZ, AP_START);
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 1));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 0));
 	EXPECT_OK(replace(fd, dev.stdev_id, ioas2, &pt));
 	EXPECT_EQ(pt, 6);
 	/* The old automatic domain is gone, the new one holds the pins. */
-	EXPECT_ERRNO(ENOENT, destroy(fd, dev.hwpt_id));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 0));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
-	EXPECT_OK(check_map(fd, pt, AP_START, PAGE_SZ, va + PAGE_SZ));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.hwpt_id));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_map(fd, pt, AP_START, PAGE_SZ, va + PAGE_SZ));
 	EXPECT_RANGES(fd, ioas, 1, whole_space);
 	EXPECT_RANGES(fd, ioas2, MOCK_PAGE, aperture);
-	EXPECT_OK(destroy(fd, ioas));
-	EXPECT_ERRNO(EBUSY, destroy(fd, ioas2));
+	EXPECT_OK(conf_destroy(fd, ioas));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas2));
 	/* Back to the first ID's replacement: a fresh domain again. */
 	ioas = ioas_alloc(fd);
 	EXPECT_OK(replace(fd, dev.stdev_id, ioas, &pt));
 	EXPECT_EQ(pt, 4);
-	EXPECT_OK(destroy(fd, ioas2));
+	EXPECT_OK(conf_destroy(fd, ioas2));
 }
 
 CONF_TEST(mock_replace_same_target)
@@ -1231,25 +1174,25 @@ CONF_TEST(mock_replace_hwpt_rotation)
 	uint32_t h0 = 0, h1 = 0, pt = 0;
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
-	EXPECT_OK(hwpt_alloc(fd, dev.idev_id, ioas, 0, &h0));
-	EXPECT_OK(hwpt_alloc(fd, dev.idev_id, ioas,
-			     IOMMU_HWPT_ALLOC_NEST_PARENT, &h1));
+	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &h0));
+	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas,
+				  IOMMU_HWPT_ALLOC_NEST_PARENT, &h1));
 	EXPECT_OK(replace(fd, dev.stdev_id, h0, &pt));
 	EXPECT_EQ(pt, h0);
-	EXPECT_ERRNO(ENOENT, destroy(fd, dev.hwpt_id));
-	EXPECT_ERRNO(EBUSY, destroy(fd, h0));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.hwpt_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, h0));
 	EXPECT_OK(replace(fd, dev.stdev_id, h1, &pt));
 	EXPECT_EQ(pt, h1);
-	EXPECT_ERRNO(EBUSY, destroy(fd, h1));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, h1));
 	/* A HWPT the user allocated is not destroyed by leaving it. */
-	EXPECT_OK(check_map(fd, h0, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_check_map(fd, h0, AP_START, PAGE_SZ, va));
 	/* Back to the IOAS: a new automatic domain, not h0 nor h1. */
 	EXPECT_OK(replace(fd, dev.stdev_id, ioas, &pt));
 	EXPECT_EQ(pt, dev.hwpt_id);
-	EXPECT_OK(check_map(fd, pt, AP_START, PAGE_SZ, va));
-	EXPECT_OK(destroy(fd, h1));
-	EXPECT_OK(destroy(fd, h0));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_map(fd, pt, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_destroy(fd, h1));
+	EXPECT_OK(conf_destroy(fd, h0));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
 }
 
 CONF_TEST(mock_replace_errors)
@@ -1275,9 +1218,9 @@ CONF_TEST(mock_replace_errors)
 	EXPECT_ERRNO(EADDRINUSE, replace(fd, dev.stdev_id, bad, &pt));
 	EXPECT_RANGES(fd, bad, 1, whole_space);
 	/* The device is still on its domain; nothing else was created. */
-	EXPECT_ERRNO(EBUSY, destroy(fd, dev.hwpt_id));
+	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.hwpt_id));
 	EXPECT_EQ(ioas_alloc(fd), 6);
-	EXPECT_OK(destroy(fd, bad));
+	EXPECT_OK(conf_destroy(fd, bad));
 }
 
 CONF_TEST(mock_replace_keeps_attached_on_failure)
@@ -1292,12 +1235,12 @@ CONF_TEST(mock_replace_keeps_attached_on_failure)
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	map_fixed(fd, other, va, PAGE_SZ, 0x1000);
 	EXPECT_ERRNO(EADDRINUSE, replace(fd, dev.stdev_id, other, &pt));
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 1));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
 	EXPECT_EQ(unmap(fd, other, 0, UINT64_MAX), PAGE_SZ);
 	EXPECT_OK(replace(fd, dev.stdev_id, other, &pt));
 	EXPECT_EQ(pt, 6);
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 0));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1316,15 +1259,15 @@ CONF_TEST(mock_huge_iova_device)
 	EXPECT_RANGES(fd, ioas, MOCK_PAGE, aperture);
 	map_fixed(fd, ioas, va + MOCK_PAGE, MOCK_PAGE, AP_START + MOCK_PAGE);
 	map_fixed(fd, ioas, va, 4 * PAGE_SZ, AP_START + 0x100000);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START + MOCK_PAGE, MOCK_PAGE,
-			    va + MOCK_PAGE));
-	EXPECT_OK(check_map(fd, dev.hwpt_id, AP_START + 0x100000, 4 * PAGE_SZ,
-			    va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START + MOCK_PAGE,
+				 MOCK_PAGE, va + MOCK_PAGE));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START + 0x100000,
+				 4 * PAGE_SZ, va));
 	/* Page 0 is pinned by both mappings. */
-	EXPECT_OK(check_refs(fd, va, PAGE_SZ, 2));
-	EXPECT_OK(check_refs(fd, va + PAGE_SZ, 3 * PAGE_SZ, 1));
+	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 2));
+	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, 3 * PAGE_SZ, 1));
 	EXPECT_EQ(unmap(fd, ioas, 0, UINT64_MAX), 4 * PAGE_SZ + MOCK_PAGE);
-	EXPECT_OK(check_refs(fd, va, 4 * PAGE_SZ, 0));
+	EXPECT_OK(conf_check_refs(fd, va, 4 * PAGE_SZ, 0));
 }
 
 CONF_TEST(mock_huge_iova_large_mapping)
@@ -1341,14 +1284,15 @@ CONF_TEST(mock_huge_iova_large_mapping)
 	memset(va, 0x33, len);
 	/* Whatever page sizes the domain picks, the translation holds. */
 	map_fixed(fd, ioas, va, len, iova);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, iova, len, va));
-	EXPECT_OK(check_map(fd, dev.hwpt_id, iova + len / 2 + MOCK_PAGE,
-			    MOCK_PAGE, va + len / 2 + MOCK_PAGE));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, iova, len, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, iova + len / 2 + MOCK_PAGE,
+				 MOCK_PAGE, va + len / 2 + MOCK_PAGE));
 	/* Unmapping from an IOAS cuts only at mapping boundaries. */
 	EXPECT_EQ(unmap(fd, ioas, iova, len), len);
-	EXPECT_ERRNO(EINVAL, check_map(fd, dev.hwpt_id, iova, MOCK_PAGE, va));
+	EXPECT_ERRNO(EINVAL,
+		     conf_check_map(fd, dev.hwpt_id, iova, MOCK_PAGE, va));
 	/* A non-huge device joins the same automatic domain. */
 	map_fixed(fd, ioas, va, len, iova);
 	EXPECT_EQ(mock_domain(fd, ioas).hwpt_id, dev.hwpt_id);
-	EXPECT_OK(check_map(fd, dev.hwpt_id, iova, len, va));
+	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, iova, len, va));
 }

@@ -10,13 +10,6 @@
 
 #include "conformance.h"
 
-static int destroy(int fd, uint32_t id)
-{
-	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
-
-	return ioctl(fd, IOMMU_DESTROY, &cmd);
-}
-
 CONF_TEST(objects_ids_start_at_one)
 {
 	int fd = conf_open();
@@ -69,7 +62,7 @@ CONF_TEST(objects_alloc_readonly_struct_efault)
 	conf_readonly(cmd, sizeof(*cmd));
 	/* The answer cannot be written: the new IOAS is thrown away. */
 	EXPECT_ERRNO(EFAULT, ioctl(fd, IOMMU_IOAS_ALLOC, cmd));
-	EXPECT_ERRNO(ENOENT, destroy(fd, 1));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, 1));
 	EXPECT_EQ(ioas_alloc(fd), 1);
 }
 
@@ -78,7 +71,7 @@ CONF_TEST(objects_destroy_basic)
 	int fd = conf_open();
 	uint32_t id = ioas_alloc(fd);
 
-	EXPECT_OK(destroy(fd, id));
+	EXPECT_OK(conf_destroy(fd, id));
 }
 
 CONF_TEST(objects_destroy_twice_enoent)
@@ -86,8 +79,8 @@ CONF_TEST(objects_destroy_twice_enoent)
 	int fd = conf_open();
 	uint32_t id = ioas_alloc(fd);
 
-	EXPECT_OK(destroy(fd, id));
-	EXPECT_ERRNO(ENOENT, destroy(fd, id));
+	EXPECT_OK(conf_destroy(fd, id));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, id));
 }
 
 CONF_TEST(objects_destroy_unknown_enoent)
@@ -99,17 +92,17 @@ CONF_TEST(objects_destroy_unknown_enoent)
 
 	for (i = 0; i != sizeof(ids) / sizeof(ids[0]); i++) {
 		conf_note("id 0x%x, empty file", ids[i]);
-		EXPECT_ERRNO(ENOENT, destroy(fd, ids[i]));
+		EXPECT_ERRNO(ENOENT, conf_destroy(fd, ids[i]));
 	}
 	ioas_alloc(fd);
 	for (i = 0; i != sizeof(ids) / sizeof(ids[0]); i++) {
 		if (ids[i] == 1)
 			continue;
 		conf_note("id 0x%x, IOAS 1 exists", ids[i]);
-		EXPECT_ERRNO(ENOENT, destroy(fd, ids[i]));
+		EXPECT_ERRNO(ENOENT, conf_destroy(fd, ids[i]));
 	}
 	conf_note("id 1");
-	EXPECT_OK(destroy(fd, 1));
+	EXPECT_OK(conf_destroy(fd, 1));
 }
 
 CONF_TEST(objects_lowest_free_id_reused)
@@ -120,13 +113,13 @@ CONF_TEST(objects_lowest_free_id_reused)
 	EXPECT_EQ(ioas_alloc(fd), 2);
 	EXPECT_EQ(ioas_alloc(fd), 3);
 	EXPECT_EQ(ioas_alloc(fd), 4);
-	EXPECT_OK(destroy(fd, 2));
-	EXPECT_OK(destroy(fd, 3));
+	EXPECT_OK(conf_destroy(fd, 2));
+	EXPECT_OK(conf_destroy(fd, 3));
 	EXPECT_EQ(ioas_alloc(fd), 2);
 	EXPECT_EQ(ioas_alloc(fd), 3);
 	EXPECT_EQ(ioas_alloc(fd), 5);
-	EXPECT_OK(destroy(fd, 1));
-	EXPECT_OK(destroy(fd, 5));
+	EXPECT_OK(conf_destroy(fd, 1));
+	EXPECT_OK(conf_destroy(fd, 5));
 	EXPECT_EQ(ioas_alloc(fd), 1);
 	EXPECT_EQ(ioas_alloc(fd), 5);
 }
@@ -141,7 +134,7 @@ CONF_TEST(objects_reused_id_is_fresh_ioas)
 	map_fixed(fd, id, va, PAGE_SZ, 0x10000);
 	EXPECT_OK(conf_option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET,
 			      id, &val));
-	EXPECT_OK(destroy(fd, id));
+	EXPECT_OK(conf_destroy(fd, id));
 	EXPECT_EQ(ioas_alloc(fd), id);
 	/* No mapping and default options survive in the reused ID. */
 	EXPECT_OK(conf_option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
@@ -163,7 +156,7 @@ CONF_TEST(objects_destroy_ioas_with_mappings)
 	EXPECT_OK(conf_copy(fd, other, id, MAP_FIXED_RW, 0x100000, PAGE_SZ,
 			    &iova));
 	/* Mappings do not keep an IOAS alive, nor do copies of them. */
-	EXPECT_OK(destroy(fd, id));
+	EXPECT_OK(conf_destroy(fd, id));
 	EXPECT_EQ(unmap(fd, other, 0x1000, PAGE_SZ), PAGE_SZ);
 }
 
@@ -175,7 +168,7 @@ CONF_TEST(objects_destroyed_id_unusable)
 	struct iommu_ioas_iova_ranges r = { .size = sizeof(r), .ioas_id = id };
 	uint64_t iova = 0x1000, len = PAGE_SZ, val = 0;
 
-	EXPECT_OK(destroy(fd, id));
+	EXPECT_OK(conf_destroy(fd, id));
 	EXPECT_ERRNO(ENOENT, ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r));
 	EXPECT_ERRNO(ENOENT, conf_map(fd, id, MAP_FIXED_RW, va, len, &iova));
 	EXPECT_ERRNO(ENOENT, conf_unmap(fd, id, 0, &len));
@@ -195,12 +188,12 @@ CONF_TEST(objects_per_file_id_spaces)
 	EXPECT_EQ(ioas_alloc(a), 3);
 	/* Another open file starts over and cannot see the first's IDs. */
 	EXPECT_EQ(ioas_alloc(b), 1);
-	EXPECT_ERRNO(ENOENT, destroy(b, 3));
+	EXPECT_ERRNO(ENOENT, conf_destroy(b, 3));
 	map_fixed(a, 1, va, PAGE_SZ, 0x1000);
 	EXPECT_UNMAPPED(b, 1, va, 0x1000, PAGE_SZ);
-	EXPECT_OK(destroy(b, 1));
-	EXPECT_OK(destroy(a, 1));
-	EXPECT_OK(destroy(a, 3));
+	EXPECT_OK(conf_destroy(b, 1));
+	EXPECT_OK(conf_destroy(a, 1));
+	EXPECT_OK(conf_destroy(a, 3));
 }
 
 CONF_TEST(objects_close_frees_everything)
@@ -232,7 +225,7 @@ CONF_TEST(objects_dup_shares_file)
 	conf_forget_fd(fd);
 	EXPECT_OK(close(fd));
 	EXPECT_EQ(unmap(fd2, id, 0x2000, PAGE_SZ), PAGE_SZ);
-	EXPECT_OK(destroy(fd2, 2));
+	EXPECT_OK(conf_destroy(fd2, 2));
 }
 
 CONF_TEST(objects_many_ioas)
@@ -246,12 +239,12 @@ CONF_TEST(objects_many_ioas)
 	}
 	for (i = 1; i <= 1000; i += 2) {
 		conf_note("destroy %u", i);
-		EXPECT_OK(destroy(fd, i));
+		EXPECT_OK(conf_destroy(fd, i));
 	}
 	conf_note("after destroying the odd IDs");
 	EXPECT_EQ(ioas_alloc(fd), 1);
 	EXPECT_EQ(ioas_alloc(fd), 3);
-	EXPECT_ERRNO(ENOENT, destroy(fd, 1001));
+	EXPECT_ERRNO(ENOENT, conf_destroy(fd, 1001));
 }
 
 CONF_TEST(objects_destroy_id_is_not_written)

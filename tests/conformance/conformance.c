@@ -621,3 +621,67 @@ int main(int argc, char **argv)
 	free(used);
 	return nfail ? 1 : 0;
 }
+
+void *conf_touched_at(const char *file, int line, size_t len)
+{
+	void *p = conf_mem_at(file, line, len, 0);
+
+	madvise(p, len, MADV_NOHUGEPAGE);
+	memset(p, 0x5a, len);
+	return p;
+}
+
+int conf_destroy(int fd, uint32_t id)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl(fd, IOMMU_DESTROY, &cmd);
+}
+
+int conf_test_cmd(int fd, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return ioctl(fd, IOMMU_TEST_CMD, cmd);
+}
+
+int conf_check_map(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
+		   const void *uptr)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt,
+		.check_map = { .iova = iova,
+			       .length = len,
+			       .uptr = (uintptr_t)uptr },
+	};
+
+	return conf_test_cmd(fd, &cmd);
+}
+
+int conf_check_refs(int fd, const void *uptr, uint64_t len, uint32_t refs)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = { .length = len,
+				.uptr = (uintptr_t)uptr,
+				.refs = refs },
+	};
+
+	return conf_test_cmd(fd, &cmd);
+}
+
+int conf_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		    uint32_t *out)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+	int rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!rc && out)
+		*out = cmd.out_hwpt_id;
+	return rc;
+}

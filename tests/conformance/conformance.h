@@ -188,7 +188,23 @@ uint64_t conf_map_auto_at(const char *file, int line, int fd, uint32_t ioas,
 uint64_t conf_unmap_at(const char *file, int line, int fd, uint32_t ioas,
 		       uint64_t iova, uint64_t len);
 
+/*
+ * Anonymous memory of @len bytes, faulted in (filled with 0x5a) and kept
+ * out of transparent huge pages. Unmapped after the case.
+ */
+#define touched(len) conf_touched_at(__FILE__, __LINE__, len)
+void *conf_touched_at(const char *file, int line, size_t len);
+
 /* Raw requests: return ioctl()'s result, leaving errno to the caller. */
+int conf_destroy(int fd, uint32_t id);
+/* IOMMU_TEST_CMD with @cmd->size set. */
+int conf_test_cmd(int fd, struct iommu_test_cmd *cmd);
+int conf_check_map(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
+		   const void *uptr);
+int conf_check_refs(int fd, const void *uptr, uint64_t len, uint32_t refs);
+/* HWPT_ALLOC of a paging HWPT; its ID in *@out when not NULL. */
+int conf_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		    uint32_t *out);
 int conf_map(int fd, uint32_t ioas, uint32_t flags, const void *va,
 	     uint64_t len, uint64_t *iova);
 int conf_unmap(int fd, uint32_t ioas, uint64_t iova, uint64_t *len);

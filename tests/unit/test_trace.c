@@ -24,43 +24,6 @@
 #define FD 3
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* The 6.12 selftest ioctl, as the tests of the mock driver issue it. */
-#define TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
-struct test_cmd {
-	__u32 size;
-	__u32 op;
-	__u32 id;
-	__u32 __reserved;
-	union {
-		struct {
-			__aligned_u64 start;
-			__aligned_u64 length;
-		} add_reserved;
-		struct {
-			__u32 out_stdev_id;
-			__u32 out_hwpt_id;
-			__u32 out_idev_id;
-		} mock_domain;
-		struct {
-			__u32 flags;
-			__u32 out_access_pages_id;
-			__aligned_u64 iova;
-			__aligned_u64 length;
-			__aligned_u64 uptr;
-		} access_pages;
-		struct {
-			__u32 flags;
-			__aligned_u64 iova;
-			__aligned_u64 length;
-			__aligned_u64 page_size;
-			__aligned_u64 uptr;
-			__aligned_u64 out_nr_dirty;
-		} dirty;
-		__u8 pad[48];
-	};
-	__u32 last;
-};
-
 /* Two pages: the first readable and writable, the second inaccessible. */
 static unsigned char *page;
 #define GUARD (page + PAGE)
@@ -811,9 +774,17 @@ static void fault_queue_alloc_lines(void **state)
 
 /* ---- IOMMU_TEST_CMD ------------------------------------------------------ */
 
+/* Zero the union of per-op arguments, between two ops. */
+static void clear_op_args(struct iommu_test_cmd *t)
+{
+	memset(&t->add_reserved, 0,
+	       offsetof(struct iommu_test_cmd, last) -
+		       offsetof(struct iommu_test_cmd, add_reserved));
+}
+
 static void test_cmd_lines(void **state)
 {
-	struct test_cmd t = {
+	struct iommu_test_cmd t = {
 		.size = sizeof(t),
 		.op = 1,
 		.id = 1,
@@ -823,14 +794,14 @@ static void test_cmd_lines(void **state)
 
 	(void)state;
 	assert_int_equal(sizeof(t), 72);
-	trace_is(TEST_CMD, &t, 0, 0,
+	trace_is(IOMMU_TEST_CMD, &t, 0, 0,
 		 "ioctl(3, IOMMU_TEST_CMD, {size=72, "
 		 "op=IOMMU_TEST_OP_ADD_RESERVED, id=1, "
 		 "add_reserved={start=0x10000, length=0x1000}}) = 0\n");
 
-	memset(&t.pad, 0, sizeof(t.pad));
+	clear_op_args(&t);
 	t.op = 2;
-	trace_begin(&tc, FD, TEST_CMD, &t);
+	trace_begin(&tc, FD, IOMMU_TEST_CMD, &t);
 	t.mock_domain.out_stdev_id = 2;
 	t.mock_domain.out_hwpt_id = 3;
 	t.mock_domain.out_idev_id = 4;
@@ -840,14 +811,14 @@ static void test_cmd_lines(void **state)
 		  "{mock_domain={out_stdev_id=2, out_hwpt_id=3, "
 		  "out_idev_id=4}}) = 0\n");
 
-	memset(&t.pad, 0, sizeof(t.pad));
+	clear_op_args(&t);
 	t.op = 7;
 	t.id = 5;
 	t.access_pages.flags = 1;
 	t.access_pages.iova = 0x100000;
 	t.access_pages.length = 0x1000;
 	t.access_pages.uptr = 0x7000;
-	trace_begin(&tc, FD, TEST_CMD, &t);
+	trace_begin(&tc, FD, IOMMU_TEST_CMD, &t);
 	t.access_pages.out_access_pages_id = 6;
 	finish_is(&tc, 0, 0,
 		  "ioctl(3, IOMMU_TEST_CMD, {size=72, "
@@ -856,13 +827,13 @@ static void test_cmd_lines(void **state)
 		  "length=0x1000, uptr=0x7000}} => "
 		  "{access_pages={out_access_pages_id=6}}) = 0\n");
 
-	memset(&t.pad, 0, sizeof(t.pad));
+	clear_op_args(&t);
 	t.op = 13;
 	t.dirty.iova = 0x100000;
 	t.dirty.length = 0x8000;
 	t.dirty.page_size = 0x1000;
 	t.dirty.uptr = 0x7000;
-	trace_begin(&tc, FD, TEST_CMD, &t);
+	trace_begin(&tc, FD, IOMMU_TEST_CMD, &t);
 	t.dirty.out_nr_dirty = 3;
 	finish_is(&tc, 0, 0,
 		  "ioctl(3, IOMMU_TEST_CMD, {size=72, op=IOMMU_TEST_OP_DIRTY, "
@@ -872,7 +843,7 @@ static void test_cmd_lines(void **state)
 
 	/* An unknown op: only the common fields. */
 	t.op = 99;
-	trace_is(TEST_CMD, &t, -1, EOPNOTSUPP,
+	trace_is(IOMMU_TEST_CMD, &t, -1, EOPNOTSUPP,
 		 "ioctl(3, IOMMU_TEST_CMD, {size=72, op=99, id=5}) = -1 "
 		 "EOPNOTSUPP (Operation not supported)\n");
 }
