@@ -606,6 +606,100 @@ int iopt_unmap_all(struct io_pagetable *iopt, uint64_t *unmapped)
 	return iopt_unmap_iova_range(iopt, 0, IOMMUFD_ULONG_MAX, unmapped);
 }
 
+/*
+ * Split @area so that it ends at @iova: two areas over the same pages take
+ * its place, and its pins pass to them unchanged. Nothing to do when @iova
+ * already ends or starts it. Refused while an access uses the area
+ * (EINVAL), or when the domains may hold it as large pages (EINVAL): a
+ * large IO page cannot be unmapped in part. Caller holds iova_rwsem for
+ * writing.
+ */
+static int iopt_area_split(struct iopt_area *area, uint64_t iova)
+{
+	struct io_pagetable *iopt = area->iopt;
+	uint64_t alignment = iopt->iova_alignment;
+	uint64_t start_iova = iopt_area_iova(area);
+	uint64_t last_iova = iopt_area_last_iova(area);
+	struct iopt_pages *pages = area->pages;
+	uint64_t new_start = iova + 1;
+	struct iopt_area *lhs, *rhs;
+	int rc;
+
+	if (iova == start_iova || iova == last_iova)
+		return 0;
+	if (!pages || area->prevent_access)
+		return -EBUSY;
+	if ((new_start & (alignment - 1)) ||
+	    (iopt_area_start_byte(area, new_start) & (alignment - 1)))
+		return -EINVAL;
+
+	lhs = iommufd_zalloc(sizeof(*lhs));
+	rhs = iommufd_zalloc(sizeof(*rhs));
+	if (!lhs || !rhs) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+
+	pthread_mutex_lock(&pages->mutex);
+	if (area->num_accesses ||
+	    (area->domains_pinned && !iopt->disable_large_pages)) {
+		rc = -EINVAL;
+		goto err_unlock;
+	}
+	itree_remove(&iopt->area_itree, &area->node);
+	/* Both halves lie inside what was a valid area: these cannot fail. */
+	(void)iopt_insert_area(iopt, lhs, pages, start_iova,
+			       iopt_area_start_byte(area, start_iova),
+			       new_start - start_iova, area->iommu_prot);
+	(void)iopt_insert_area(iopt, rhs, pages, new_start,
+			       iopt_area_start_byte(area, new_start),
+			       last_iova - new_start + 1, area->iommu_prot);
+	if (area->domains_pinned) {
+		lhs->pages_node.start = lhs->start_index;
+		lhs->pages_node.last = lhs->last_index;
+		rhs->pages_node.start = rhs->start_index;
+		rhs->pages_node.last = rhs->last_index;
+		iopt_pages_split_pin_locked(pages, &area->pages_node,
+					    &lhs->pages_node, &rhs->pages_node);
+		lhs->domains_pinned = rhs->domains_pinned = true;
+	}
+	/* lhs inherits the area's reference on the pages, rhs takes one. */
+	lhs->pages = pages;
+	rhs->pages = pages;
+	iopt_get_pages_ref(pages);
+	pthread_mutex_unlock(&pages->mutex);
+	iommufd_free(area);
+	return 0;
+
+err_unlock:
+	pthread_mutex_unlock(&pages->mutex);
+err_free:
+	iommufd_free(lhs);
+	iommufd_free(rhs);
+	return rc;
+}
+
+int iopt_cut_iova(struct io_pagetable *iopt, const uint64_t *iovas,
+		  size_t num_iovas)
+{
+	size_t i;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&iopt->iova_rwsem);
+	for (i = 0; i != num_iovas; i++) {
+		struct iopt_area *area = iopt_node_to_area(itree_iter_first(
+			&iopt->area_itree, iovas[i], iovas[i]));
+
+		if (!area)
+			continue;
+		rc = iopt_area_split(area, iovas[i]);
+		if (rc)
+			break;
+	}
+	pthread_rwlock_unlock(&iopt->iova_rwsem);
+	return rc;
+}
+
 /* ---- allowed and reserved ranges ----------------------------------- */
 
 void iopt_free_allowed(struct itree *allowed)

@@ -138,6 +138,9 @@ void iopt_put_pages(struct iopt_pages *pages);
  */
 int iopt_pages_pin(struct iopt_pages *pages, struct itree_node *pin);
 void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin);
+void iopt_pages_split_pin_locked(struct iopt_pages *pages,
+				 struct itree_node *old, struct itree_node *lhs,
+				 struct itree_node *rhs);
 enum {
 	IOMMUFD_ACCESS_RW_READ = 0,
 	IOMMUFD_ACCESS_RW_WRITE = 1 << 0,
@@ -177,6 +180,12 @@ void iopt_free_pages_list(struct iopt_pages_list *list, size_t nr);
 int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 		    uint64_t *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, uint64_t *unmapped);
+/*
+ * Split the areas holding each of @iovas so that an area ends there, as
+ * VFIO type1 v1 needs before it unmaps part of a mapping.
+ */
+int iopt_cut_iova(struct io_pagetable *iopt, const uint64_t *iovas,
+		  size_t num_iovas);
 int iopt_set_allow_iova(struct io_pagetable *iopt, struct itree *allowed);
 void iopt_free_allowed(struct itree *allowed);
 int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
@@ -219,5 +228,7 @@ struct iommufd_ioas {
 };
 
 struct iommufd_ioas *iommufd_get_ioas(struct uiommufd_ctx *ictx, uint32_t id);
+/* Sets errno and returns NULL on failure. */
+struct iommufd_ioas *iommufd_ioas_alloc(struct uiommufd_ctx *ictx);
 
 #endif /* IO_PAGETABLE_H */

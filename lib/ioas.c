@@ -25,6 +25,20 @@ struct iommufd_ioas *iommufd_get_ioas(struct uiommufd_ctx *ictx, uint32_t id)
 	return obj ? container_of(obj, struct iommufd_ioas, obj) : NULL;
 }
 
+/* A new, empty IOAS with its ID reserved; finalize or abort it. */
+struct iommufd_ioas *iommufd_ioas_alloc(struct uiommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas;
+
+	ioas = iommufd_object_alloc(ictx, ioas, IOMMUFD_OBJ_IOAS);
+	if (!ioas)
+		return NULL;
+	iopt_init_table(&ioas->iopt);
+	pthread_mutex_init(&ioas->mutex, NULL);
+	list_init(&ioas->hwpt_list);
+	return ioas;
+}
+
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_alloc *cmd = ucmd->cmd;
@@ -34,12 +48,9 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
-	ioas = iommufd_object_alloc(ucmd->ictx, ioas, IOMMUFD_OBJ_IOAS);
+	ioas = iommufd_ioas_alloc(ucmd->ictx);
 	if (!ioas)
 		return -errno;
-	iopt_init_table(&ioas->iopt);
-	pthread_mutex_init(&ioas->mutex, NULL);
-	list_init(&ioas->hwpt_list);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));

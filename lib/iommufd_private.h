@@ -150,6 +150,13 @@ struct uiommufd_ctx {
 	uint32_t next_id;
 	uint32_t nr_objects;
 	atomic_uchar account_mode;
+	/*
+	 * The IOAS the VFIO container ioctls act on, under objects_lock. It
+	 * holds no reference: destroying that IOAS clears it.
+	 */
+	struct iommufd_ioas *vfio_ioas;
+	/* A no-IOMMU VFIO group uses this context: no compat IOAS, ever. */
+	bool no_iommu_mode;
 	struct iommufd_umem *umem;
 	/* How files get fds (file.c); NULL: the library's own table */
 	const struct uiommufd_fd_ops *fd_ops;
@@ -208,8 +215,20 @@ void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
 int iommufd_test(struct iommufd_ucmd *ucmd);
 
-/* Container ioctls; -ENOTTY until VFIO compatibility exists. */
+/* ---- VFIO type1 container compatibility (vfio_compat.c) ------------ */
+
+/* The VFIO container ioctls; -ENOTTY for any other request. */
 int iommufd_vfio_ioctl(struct uiommufd_ctx *ictx, unsigned int cmd,
 		       uint64_t arg);
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+/*
+ * For the legacy group path: a group joining a container makes sure the
+ * compat IOAS exists (creating one), reads its ID to attach its devices,
+ * or, for a no-IOMMU group, rules a compat IOAS out.
+ */
+int iommufd_vfio_compat_ioas_create(struct uiommufd_ctx *ictx);
+int iommufd_vfio_compat_ioas_get_id(struct uiommufd_ctx *ictx,
+				    uint32_t *out_ioas_id);
+int iommufd_vfio_compat_set_no_iommu(struct uiommufd_ctx *ictx);
 
 #endif /* IOMMUFD_PRIVATE_H */

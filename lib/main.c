@@ -255,6 +255,8 @@ int iommufd_object_remove(struct uiommufd_ctx *ictx, uint32_t id,
 		return -EBUSY;
 	}
 	objects_release_id(ictx, id);
+	if (ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj)
+		ictx->vfio_ioas = NULL;
 	pthread_mutex_unlock(&ictx->objects_lock);
 
 	iommufd_object_destroy(obj);
@@ -328,6 +330,15 @@ void iommufd_ctx_put(struct uiommufd_ctx *ictx)
 	iommufd_free(ictx->objects);
 	iommufd_free(ictx->free_ids);
 	iommufd_free(ictx);
+}
+
+UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_open_vfio_container(void)
+{
+	struct uiommufd_ctx *ictx = uiommufd_open();
+
+	if (ictx)
+		atomic_store(&ictx->account_mode, IOPT_PAGES_ACCOUNT_MM);
+	return ictx;
 }
 
 UIOMMUFD_EXPORT void uiommufd_close(struct uiommufd_ctx *ictx)
@@ -445,6 +456,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[33] = {
 	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
+	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
+		 __reserved),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc,
 		 __reserved),

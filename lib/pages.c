@@ -199,6 +199,20 @@ void iopt_pages_unpin(struct iopt_pages *pages, struct itree_node *pin)
 	pthread_mutex_unlock(&pages->mutex);
 }
 
+/*
+ * Hand the pins of holder @old to @lhs and @rhs, which together cover
+ * exactly what it covered: nothing is pinned or released. Caller holds
+ * pages->mutex.
+ */
+void iopt_pages_split_pin_locked(struct iopt_pages *pages,
+				 struct itree_node *old, struct itree_node *lhs,
+				 struct itree_node *rhs)
+{
+	itree_remove(&pages->pin_itree, old);
+	itree_insert(&pages->pin_itree, lhs);
+	itree_insert(&pages->pin_itree, rhs);
+}
+
 /* ---- pins of accesses ------------------------------------------------ */
 
 /*

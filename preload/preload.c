@@ -181,31 +181,46 @@ ssize_t __pread64_chk(int fd, void *buf, size_t count, off64_t off,
 /* ---- emulated nodes ---------------------------------------------------- */
 
 /*
- * /dev/iommu is a misc device (major 10) with a dynamic minor; the shim
- * reports the one Linux 6.12 gave it in the oracle, so that stat of the path
- * and fstat of an fd agree. Its mode is 0666 rather than root's 0660: the
- * point of the shim is that anyone may open it.
+ * The device nodes the shim serves. Both are misc devices (major 10):
+ * /dev/iommu with the dynamic minor Linux 6.12 gave it in the oracle,
+ * /dev/vfio/vfio with VFIO's fixed minor; a kernel built with
+ * IOMMUFD_VFIO_CONTAINER serves the latter from iommufd too. Both are mode
+ * 0666 here (root's /dev/iommu is 0660): the point of the shim is that
+ * anyone may open them.
  */
-#define SHIM_IOMMU_MAJOR 10
-#define SHIM_IOMMU_MINOR 257
+enum shim_node {
+	SHIM_NODE_NONE,
+	SHIM_NODE_IOMMU,
+	SHIM_NODE_VFIO_CONTAINER,
+};
 
-static bool is_iommu_name(const char *name, size_t len)
-{
-	return len == 5 && !memcmp(name, "iommu", 5);
-}
+#define SHIM_MISC_MAJOR 10
+
+static const struct {
+	const char *path; /* normalised: absolute, no trailing slash */
+	const char *name; /* its last component */
+	unsigned int minor;
+} shim_nodes[] = {
+	[SHIM_NODE_IOMMU] = { "/dev/iommu", "iommu", 257 },
+	[SHIM_NODE_VFIO_CONTAINER] = { "/dev/vfio/vfio", "vfio", 196 },
+};
+
+#define SHIM_NR_NODES (sizeof(shim_nodes) / sizeof(shim_nodes[0]))
 
 /*
- * Is the absolute @path /dev/iommu? Empty and "." components and repeated
- * slashes are skipped, ".." goes up a level: the kernel's lookup does the
- * same as long as nothing on the way is a symlink, which /dev is not.
+ * Normalise the absolute @path into @out: empty and "." components and
+ * repeated slashes go, ".." goes up a level. The kernel's lookup does the
+ * same as long as nothing on the way is a symlink, which /dev and
+ * /dev/vfio are not. False if @path ends in a slash (a directory lookup)
+ * or does not fit.
  */
-static bool is_iommu_abspath(const char *path)
+static bool normalize_abspath(const char *path, char *out, size_t size)
 {
-	const char *comp[3];
-	size_t len[3];
-	int depth = 0;
+	size_t len = 0;
 	const char *p = path;
 
+	if (p[0] && p[strlen(p) - 1] == '/')
+		return false;
 	while (*p) {
 		const char *start;
 		size_t n;
@@ -219,64 +234,78 @@ static bool is_iommu_abspath(const char *path)
 		if (!n || (n == 1 && start[0] == '.'))
 			continue;
 		if (n == 2 && start[0] == '.' && start[1] == '.') {
-			if (depth)
-				depth--;
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
 			continue;
 		}
-		if (depth == 2)
+		if (len + 1 + n + 1 > size)
 			return false;
-		comp[depth] = start;
-		len[depth] = n;
-		depth++;
+		out[len++] = '/';
+		memcpy(out + len, start, n);
+		len += n;
 	}
-	return depth == 2 && len[0] == 3 && !memcmp(comp[0], "dev", 3) &&
-	       is_iommu_name(comp[1], len[1]) && p[-1] != '/';
+	out[len] = '\0';
+	return true;
 }
 
-/* The last component of @path, to rule out most paths cheaply. */
-static bool last_component_is_iommu(const char *path)
+/* Could @path name a node? Its last component rules out most paths. */
+static bool may_be_node(const char *path)
 {
 	const char *end = path + strlen(path);
 	const char *start = end;
+	size_t i;
 
 	while (start > path && start[-1] != '/')
 		start--;
-	return is_iommu_name(start, end - start);
+	for (i = 1; i < SHIM_NR_NODES; i++)
+		if (strlen(shim_nodes[i].name) == (size_t)(end - start) &&
+		    !memcmp(start, shim_nodes[i].name, end - start))
+			return true;
+	return false;
 }
 
 /*
- * Does @path, looked up relative to @dirfd as openat() would, name
- * /dev/iommu? Relative paths are resolved through the directory's name, so
+ * Which node does @path, looked up relative to @dirfd as openat() would,
+ * name? Relative paths are resolved through the directory's name, so
  * "iommu" from a process whose cwd is /dev counts too.
  */
-static bool is_iommu_path(int dirfd, const char *path)
+static enum shim_node node_of_path(int dirfd, const char *path)
 {
-	char dir[PATH_MAX + 8], full[2 * PATH_MAX + 16];
-	ssize_t n;
-	int saved_errno;
+	char dir[PATH_MAX + 8], full[2 * PATH_MAX + 16], norm[sizeof(full)];
+	const char *abs = path;
+	size_t i;
 
-	if (!path || !last_component_is_iommu(path))
-		return false;
-	if (path[0] == '/')
-		return is_iommu_abspath(path);
+	if (!path || !may_be_node(path))
+		return SHIM_NODE_NONE;
+	if (path[0] != '/') {
+		int saved_errno = errno;
+		ssize_t n;
 
-	saved_errno = errno;
-	if (dirfd == AT_FDCWD) {
-		n = syscall(SYS_getcwd, dir, sizeof(dir));
-		n = n > 0 ? n - 1 : -1; /* the syscall counts the NUL */
-	} else {
-		char link[64];
+		if (dirfd == AT_FDCWD) {
+			n = syscall(SYS_getcwd, dir, sizeof(dir));
+			n = n > 0 ? n - 1 : -1; /* the syscall counts the NUL */
+		} else {
+			char link[64];
 
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		n = syscall(SYS_readlinkat, AT_FDCWD, link, dir,
-			    sizeof(dir) - 1);
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+			n = syscall(SYS_readlinkat, AT_FDCWD, link, dir,
+				    sizeof(dir) - 1);
+		}
+		errno = saved_errno;
+		if (n <= 0 || dir[0] != '/')
+			return SHIM_NODE_NONE;
+		dir[n] = '\0';
+		snprintf(full, sizeof(full), "%s/%s", dir, path);
+		abs = full;
 	}
-	errno = saved_errno;
-	if (n <= 0 || dir[0] != '/')
-		return false;
-	dir[n] = '\0';
-	snprintf(full, sizeof(full), "%s/%s", dir, path);
-	return is_iommu_abspath(full);
+	if (!normalize_abspath(abs, norm, sizeof(norm)))
+		return SHIM_NODE_NONE;
+	for (i = 1; i < SHIM_NR_NODES; i++)
+		if (!strcmp(norm, shim_nodes[i].path))
+			return (enum shim_node)i;
+	return SHIM_NODE_NONE;
 }
 
 /* ---- the fd table ------------------------------------------------------ */
@@ -287,6 +316,7 @@ static bool is_iommu_path(int dirfd, const char *path)
  */
 struct shim_file {
 	atomic_long refs; /* one per fd, one per call in flight */
+	enum shim_node node; /* what fstat() reports */
 	struct uiommufd_ctx *ctx;
 	struct uiommufd_file *lfile;
 	struct shim_file *next_dropped; /* see forget_range_locked() */
@@ -487,6 +517,7 @@ static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 	if (!f)
 		return -ENOMEM;
 	atomic_init(&f->refs, 1);
+	f->node = SHIM_NODE_IOMMU;
 	f->lfile = file;
 	fd = install_file(f, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -529,10 +560,11 @@ static const struct uiommufd_fd_ops shim_fd_ops = {
 /* ---- opening ----------------------------------------------------------- */
 
 /*
- * Opens an emulated /dev/iommu: what the kernel would refuse for a
- * character device is refused here the same way.
+ * Opens an emulated node: what the kernel would refuse for a character
+ * device is refused here the same way. Both nodes give a new iommufd
+ * context; /dev/vfio/vfio's charges pins as VFIO does.
  */
-static int open_iommu(int flags)
+static int open_node(enum shim_node node, int flags)
 {
 	struct shim_file *f;
 	int fd;
@@ -557,8 +589,12 @@ static int open_iommu(int flags)
 		return -1;
 	}
 	atomic_init(&f->refs, 1);
+	f->node = node;
 	call_enter();
-	f->ctx = uiommufd_open();
+	if (node == SHIM_NODE_VFIO_CONTAINER)
+		f->ctx = uiommufd_open_vfio_container();
+	else
+		f->ctx = uiommufd_open();
 	if (f->ctx)
 		uiommufd_set_fd_ops(f->ctx, &shim_fd_ops, NULL);
 	call_exit();
@@ -675,10 +711,11 @@ static bool any_emulated(unsigned int first, unsigned int last)
 
 /* ---- stat -------------------------------------------------------------- */
 
-/* What stat(2) says about /dev/iommu: a character device anyone may open,
+/* What stat(2) says about a node: a character device anyone may open,
  * dated like /dev/null. */
-static void iommu_stat(struct stat *st)
+static void node_stat(enum shim_node node, struct stat *st)
 {
+	unsigned int minor = shim_nodes[node].minor;
 	struct stat null;
 
 	memset(st, 0, sizeof(*st));
@@ -688,28 +725,28 @@ static void iommu_stat(struct stat *st)
 		st->st_mtim = null.st_mtim;
 		st->st_ctim = null.st_ctim;
 	}
-	st->st_ino = ((ino_t)SHIM_IOMMU_MAJOR << 20) | SHIM_IOMMU_MINOR;
+	st->st_ino = ((ino_t)SHIM_MISC_MAJOR << 20) | minor;
 	st->st_mode = S_IFCHR | 0666;
 	st->st_nlink = 1;
-	st->st_rdev = makedev(SHIM_IOMMU_MAJOR, SHIM_IOMMU_MINOR);
+	st->st_rdev = makedev(SHIM_MISC_MAJOR, minor);
 	st->st_blksize = 4096;
 }
 
-static void iommu_stat64(struct stat64 *st64)
+static void node_stat64(enum shim_node node, struct stat64 *st64)
 {
 	struct stat st;
 
 	_Static_assert(sizeof(struct stat) == sizeof(struct stat64),
 		       "stat64 is stat on this ABI");
-	iommu_stat(&st);
+	node_stat(node, &st);
 	memcpy(st64, &st, sizeof(st));
 }
 
-static void iommu_statx(struct statx *stx)
+static void node_statx(enum shim_node node, struct statx *stx)
 {
 	struct stat st;
 
-	iommu_stat(&st);
+	node_stat(node, &st);
 	memset(stx, 0, sizeof(*stx));
 	stx->stx_mask = STATX_BASIC_STATS;
 	stx->stx_blksize = st.st_blksize;
@@ -728,17 +765,30 @@ static void iommu_statx(struct statx *stx)
 	stx->stx_dev_minor = minor(st.st_dev);
 }
 
-/* Is (dirfd, path, flags) of an *at() call a reference to /dev/iommu,
- * either by name or, with AT_EMPTY_PATH, through an emulated fd? */
-static bool at_is_iommu(int dirfd, const char *path, int flags)
+/* The node an emulated @fd was opened as; NONE for any other fd. */
+static enum shim_node node_of_fd(int fd)
+{
+	enum shim_node node = SHIM_NODE_NONE;
+	struct shim_file *f;
+
+	if (!maybe_emulated(fd) || !(f = file_get(fd)))
+		return SHIM_NODE_NONE;
+	node = f->node;
+	file_put(f);
+	return node;
+}
+
+/* Which node does (dirfd, path, flags) of an *at() call refer to, either
+ * by name or, with AT_EMPTY_PATH, through an emulated fd? */
+static enum shim_node node_of_at(int dirfd, const char *path, int flags)
 {
 	if ((flags & AT_EMPTY_PATH) && path && !path[0])
-		return maybe_emulated(dirfd);
-	return is_iommu_path(dirfd, path);
+		return node_of_fd(dirfd);
+	return node_of_path(dirfd, path);
 }
 
 /* access(2) on a 0666 character device: read and write yes, exec no. */
-static int iommu_access(int mode)
+static int node_access(int mode)
 {
 	if (mode & ~(R_OK | W_OK | X_OK)) {
 		errno = EINVAL;
@@ -752,10 +802,10 @@ static int iommu_access(int mode)
 }
 
 /*
- * /dev/iommu has neither read nor write methods: the kernel refuses both
+ * iommufd has neither read nor write methods: the kernel refuses both
  * with EINVAL, after EBADF for an fd not opened for that direction.
  */
-static ssize_t iommu_rw(int fd, bool write)
+static ssize_t node_rw(int fd, bool write)
 {
 	int flags = real(fcntl)(fd, F_GETFL);
 
@@ -769,7 +819,7 @@ static ssize_t iommu_rw(int fd, bool write)
 }
 
 /* Nor does it seek. */
-static off_t iommu_lseek(void)
+static off_t node_lseek(void)
 {
 	errno = ESPIPE;
 	return -1;
@@ -896,82 +946,102 @@ SHIM_EXPORT long uiommufd_preload_nr_contexts(void)
 
 SHIM_EXPORT int open(const char *path, int flags, ...)
 {
+	enum shim_node node;
 	va_list ap;
 	mode_t mode;
 
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	if (is_iommu_path(AT_FDCWD, path))
-		return open_iommu(flags);
+	node = node_of_path(AT_FDCWD, path);
+
+	if (node)
+		return open_node(node, flags);
 	return real(open)(path, flags, mode);
 }
 
 SHIM_EXPORT int open64(const char *path, int flags, ...)
 {
+	enum shim_node node;
 	va_list ap;
 	mode_t mode;
 
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	if (is_iommu_path(AT_FDCWD, path))
-		return open_iommu(flags | O_LARGEFILE);
+	node = node_of_path(AT_FDCWD, path);
+
+	if (node)
+		return open_node(node, flags | O_LARGEFILE);
 	return real(open64)(path, flags, mode);
 }
 
 SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
+	enum shim_node node;
 	va_list ap;
 	mode_t mode;
 
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	if (is_iommu_path(dirfd, path))
-		return open_iommu(flags);
+	node = node_of_path(dirfd, path);
+
+	if (node)
+		return open_node(node, flags);
 	return real(openat)(dirfd, path, flags, mode);
 }
 
 SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
+	enum shim_node node;
 	va_list ap;
 	mode_t mode;
 
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	if (is_iommu_path(dirfd, path))
-		return open_iommu(flags | O_LARGEFILE);
+	node = node_of_path(dirfd, path);
+
+	if (node)
+		return open_node(node, flags | O_LARGEFILE);
 	return real(openat64)(dirfd, path, flags, mode);
 }
 
 /* The fortified entry points: the same, minus the mode. */
 SHIM_EXPORT int __open_2(const char *path, int flags)
 {
-	if (is_iommu_path(AT_FDCWD, path))
-		return open_iommu(flags);
+	enum shim_node node = node_of_path(AT_FDCWD, path);
+
+	if (node)
+		return open_node(node, flags);
 	return real(__open_2)(path, flags);
 }
 
 SHIM_EXPORT int __open64_2(const char *path, int flags)
 {
-	if (is_iommu_path(AT_FDCWD, path))
-		return open_iommu(flags | O_LARGEFILE);
+	enum shim_node node = node_of_path(AT_FDCWD, path);
+
+	if (node)
+		return open_node(node, flags | O_LARGEFILE);
 	return real(__open64_2)(path, flags);
 }
 
 SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	if (is_iommu_path(dirfd, path))
-		return open_iommu(flags);
+	enum shim_node node = node_of_path(dirfd, path);
+
+	if (node)
+		return open_node(node, flags);
 	return real(__openat_2)(dirfd, path, flags);
 }
 
 SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	if (is_iommu_path(dirfd, path))
-		return open_iommu(flags | O_LARGEFILE);
+	enum shim_node node = node_of_path(dirfd, path);
+
+	if (node)
+		return open_node(node, flags | O_LARGEFILE);
 	return real(__openat64_2)(dirfd, path, flags);
 }
 
@@ -1143,102 +1213,106 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 }
 
 /*
- * The stat family: /dev/iommu (by name, or an emulated fd) gets the
- * emulated node's attributes, everything else libc's answer.
+ * The stat family: an emulated node (by name, or an emulated fd) gets the
+ * node's attributes, everything else libc's answer.
  */
-#define SHIM_STAT(name, is_iommu, fill, params, args) \
-	SHIM_EXPORT int name params                   \
-	{                                             \
-		if (!(is_iommu))                      \
-			return real(name) args;       \
-		fill(st);                             \
-		return 0;                             \
+#define SHIM_STAT(name, node_expr, fill, params, args) \
+	SHIM_EXPORT int name params                    \
+	{                                              \
+		enum shim_node node = (node_expr);     \
+                                                       \
+		if (!node)                             \
+			return real(name) args;        \
+		fill(node, st);                        \
+		return 0;                              \
 	}
 
-#define BY_PATH is_iommu_path(AT_FDCWD, path)
-#define BY_FD maybe_emulated(fd)
-#define BY_AT at_is_iommu(dirfd, path, flags)
+#define BY_PATH node_of_path(AT_FDCWD, path)
+#define BY_FD node_of_fd(fd)
+#define BY_AT node_of_at(dirfd, path, flags)
 
-SHIM_STAT(stat, BY_PATH, iommu_stat, (const char *path, struct stat *st),
+SHIM_STAT(stat, BY_PATH, node_stat, (const char *path, struct stat *st),
 	  (path, st))
-SHIM_STAT(lstat, BY_PATH, iommu_stat, (const char *path, struct stat *st),
+SHIM_STAT(lstat, BY_PATH, node_stat, (const char *path, struct stat *st),
 	  (path, st))
-SHIM_STAT(fstat, BY_FD, iommu_stat, (int fd, struct stat *st), (fd, st))
-SHIM_STAT(fstatat, BY_AT, iommu_stat,
+SHIM_STAT(fstat, BY_FD, node_stat, (int fd, struct stat *st), (fd, st))
+SHIM_STAT(fstatat, BY_AT, node_stat,
 	  (int dirfd, const char *path, struct stat *st, int flags),
 	  (dirfd, path, st, flags))
-SHIM_STAT(stat64, BY_PATH, iommu_stat64, (const char *path, struct stat64 *st),
+SHIM_STAT(stat64, BY_PATH, node_stat64, (const char *path, struct stat64 *st),
 	  (path, st))
-SHIM_STAT(lstat64, BY_PATH, iommu_stat64, (const char *path, struct stat64 *st),
+SHIM_STAT(lstat64, BY_PATH, node_stat64, (const char *path, struct stat64 *st),
 	  (path, st))
-SHIM_STAT(fstat64, BY_FD, iommu_stat64, (int fd, struct stat64 *st), (fd, st))
-SHIM_STAT(fstatat64, BY_AT, iommu_stat64,
+SHIM_STAT(fstat64, BY_FD, node_stat64, (int fd, struct stat64 *st), (fd, st))
+SHIM_STAT(fstatat64, BY_AT, node_stat64,
 	  (int dirfd, const char *path, struct stat64 *st, int flags),
 	  (dirfd, path, st, flags))
 /* What binaries built against glibc before 2.33 call instead of stat(). */
-SHIM_STAT(__xstat, BY_PATH, iommu_stat,
+SHIM_STAT(__xstat, BY_PATH, node_stat,
 	  (int ver, const char *path, struct stat *st), (ver, path, st))
-SHIM_STAT(__lxstat, BY_PATH, iommu_stat,
+SHIM_STAT(__lxstat, BY_PATH, node_stat,
 	  (int ver, const char *path, struct stat *st), (ver, path, st))
-SHIM_STAT(__fxstat, BY_FD, iommu_stat, (int ver, int fd, struct stat *st),
+SHIM_STAT(__fxstat, BY_FD, node_stat, (int ver, int fd, struct stat *st),
 	  (ver, fd, st))
-SHIM_STAT(__fxstatat, BY_AT, iommu_stat,
+SHIM_STAT(__fxstatat, BY_AT, node_stat,
 	  (int ver, int dirfd, const char *path, struct stat *st, int flags),
 	  (ver, dirfd, path, st, flags))
-SHIM_STAT(__xstat64, BY_PATH, iommu_stat64,
+SHIM_STAT(__xstat64, BY_PATH, node_stat64,
 	  (int ver, const char *path, struct stat64 *st), (ver, path, st))
-SHIM_STAT(__lxstat64, BY_PATH, iommu_stat64,
+SHIM_STAT(__lxstat64, BY_PATH, node_stat64,
 	  (int ver, const char *path, struct stat64 *st), (ver, path, st))
-SHIM_STAT(__fxstat64, BY_FD, iommu_stat64, (int ver, int fd, struct stat64 *st),
+SHIM_STAT(__fxstat64, BY_FD, node_stat64, (int ver, int fd, struct stat64 *st),
 	  (ver, fd, st))
-SHIM_STAT(__fxstatat64, BY_AT, iommu_stat64,
+SHIM_STAT(__fxstatat64, BY_AT, node_stat64,
 	  (int ver, int dirfd, const char *path, struct stat64 *st, int flags),
 	  (ver, dirfd, path, st, flags))
 
 SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 		      struct statx *stx)
 {
-	if (!at_is_iommu(dirfd, path, flags))
+	enum shim_node node = node_of_at(dirfd, path, flags);
+
+	if (!node)
 		return real(statx)(dirfd, path, flags, mask, stx);
-	iommu_statx(stx);
+	node_statx(node, stx);
 	return 0;
 }
 
 SHIM_EXPORT int access(const char *path, int mode)
 {
-	if (!is_iommu_path(AT_FDCWD, path))
+	if (!node_of_path(AT_FDCWD, path))
 		return real(access)(path, mode);
-	return iommu_access(mode);
+	return node_access(mode);
 }
 
 SHIM_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
-	if (!at_is_iommu(dirfd, path, flags))
+	if (!node_of_at(dirfd, path, flags))
 		return real(faccessat)(dirfd, path, mode, flags);
-	return iommu_access(mode);
+	return node_access(mode);
 }
 
 SHIM_EXPORT int euidaccess(const char *path, int mode)
 {
-	if (!is_iommu_path(AT_FDCWD, path))
+	if (!node_of_path(AT_FDCWD, path))
 		return real(euidaccess)(path, mode);
-	return iommu_access(mode);
+	return node_access(mode);
 }
 
 SHIM_EXPORT int eaccess(const char *path, int mode)
 {
-	if (!is_iommu_path(AT_FDCWD, path))
+	if (!node_of_path(AT_FDCWD, path))
 		return real(eaccess)(path, mode);
-	return iommu_access(mode);
+	return node_access(mode);
 }
 
-/* Reading and writing: refused on /dev/iommu, as by the kernel. */
-#define SHIM_RW(ret, name, write, params, args)     \
-	SHIM_EXPORT ret name params                 \
-	{                                           \
-		if (maybe_emulated(fd))             \
-			return iommu_rw(fd, write); \
-		return real(name) args;             \
+/* Reading and writing: refused on the nodes, as by the kernel. */
+#define SHIM_RW(ret, name, write, params, args)    \
+	SHIM_EXPORT ret name params                \
+	{                                          \
+		if (maybe_emulated(fd))            \
+			return node_rw(fd, write); \
+		return real(name) args;            \
 	}
 
 SHIM_RW(ssize_t, read, false, (int fd, void *buf, size_t n), (fd, buf, n))
@@ -1292,13 +1366,13 @@ SHIM_RW(ssize_t, __pread64_chk, false,
 SHIM_EXPORT off_t lseek(int fd, off_t off, int whence)
 {
 	if (maybe_emulated(fd))
-		return iommu_lseek();
+		return node_lseek();
 	return real(lseek)(fd, off, whence);
 }
 
 SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence)
 {
 	if (maybe_emulated(fd))
-		return iommu_lseek();
+		return node_lseek();
 	return real(lseek64)(fd, off, whence);
 }

@@ -26,6 +26,21 @@ struct uiommufd_ctx;
 UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_open(void);
 
 /**
+ * uiommufd_open_vfio_container() - create a context as open("/dev/vfio/vfio")
+ * does on a kernel whose iommufd provides the VFIO container
+ * (CONFIG_IOMMUFD_VFIO_CONTAINER).
+ *
+ * The context is the same as uiommufd_open()'s and answers the same ioctls,
+ * the VFIO type1 container ioctls included; only its default accounting
+ * differs: pinned pages are charged to the process (RLIMIT_MEMLOCK against
+ * its locked memory), as the VFIO type1 driver charges them, instead of to
+ * the user. IOMMU_OPTION_RLIMIT_MODE reads 1.
+ *
+ * Return: the new context, or NULL with errno set (ENOMEM).
+ */
+UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_open_vfio_container(void);
+
+/**
  * uiommufd_close() - release a context, as the last close() of the file.
  * @ctx: a context from uiommufd_open(); NULL is ignored.
  *
