@@ -130,6 +130,75 @@ static void open_variants(void **state)
 	assert_int_equal(nr_contexts(), base);
 }
 
+/*
+ * /dev/vfio/vfio is an iommufd too (IOMMUFD_VFIO_CONTAINER): a context that
+ * answers both uAPIs and charges pins per process, on VFIO's misc minor.
+ */
+static void vfio_container_node(void **state)
+{
+	struct iommu_option opt = {
+		.size = sizeof(opt),
+		.option_id = IOMMU_OPTION_RLIMIT_MODE,
+		.op = IOMMU_OPTION_OP_GET,
+	};
+	long base = nr_contexts();
+	struct stat st, fst;
+	int fd, iommu;
+
+	(void)state;
+	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	assert_fresh_context(fd);
+	assert_int_equal(nr_contexts(), base + 1);
+	assert_int_equal(ioctl(fd, VFIO_GET_API_VERSION), VFIO_API_VERSION);
+	assert_int_equal(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU),
+			 1);
+	assert_int_equal(ioctl(fd, IOMMU_OPTION, &opt), 0);
+	assert_int_equal(opt.val64, 1);
+	/* /dev/iommu charges the user. */
+	iommu = open("/dev/iommu", O_RDWR);
+	assert_true(iommu >= 0);
+	opt.val64 = 7;
+	assert_int_equal(ioctl(iommu, IOMMU_OPTION, &opt), 0);
+	assert_int_equal(opt.val64, 0);
+
+	assert_int_equal(stat("/dev/vfio/vfio", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(st.st_rdev, makedev(10, 196));
+	assert_int_equal(fstat(fd, &fst), 0);
+	assert_int_equal(fst.st_rdev, st.st_rdev);
+	assert_int_equal(fst.st_ino, st.st_ino);
+	assert_int_equal(fstat(iommu, &fst), 0);
+	assert_int_equal(fst.st_rdev, makedev(10, 257));
+	assert_int_equal(access("/dev/vfio/vfio", R_OK | W_OK), 0);
+	close(iommu);
+	close(fd);
+
+	/* Spellings, and relative lookups. */
+	fd = open("/dev//vfio/./vfio", O_RDWR);
+	assert_fresh_context(fd);
+	close(fd);
+	fd = open("/dev/vfio/../vfio/vfio", O_RDWR);
+	assert_fresh_context(fd);
+	close(fd);
+	{
+		char cwd[PATH_MAX];
+
+		assert_non_null(getcwd(cwd, sizeof(cwd)));
+		assert_int_equal(chdir("/dev"), 0);
+		fd = open("vfio/vfio", O_RDWR);
+		assert_int_equal(chdir(cwd), 0);
+		assert_fresh_context(fd);
+		close(fd);
+	}
+	assert_int_equal(nr_contexts(), base);
+
+	/* Other names in /dev/vfio are not the container. */
+	assert_int_equal(open("/dev/vfio/vfio/", O_RDWR), -1);
+	assert_int_equal(open("/dev/vfiox/vfio", O_RDWR), -1);
+	assert_int_equal(open("/vfio/vfio", O_RDWR), -1);
+	assert_int_equal(nr_contexts(), base);
+}
+
 static void open_refusals(void **state)
 {
 	long base = nr_contexts();
@@ -535,6 +604,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(open_variants),
+		cmocka_unit_test(vfio_container_node),
 		cmocka_unit_test(open_refusals),
 		cmocka_unit_test(stat_family),
 		cmocka_unit_test(fd_flags),
