@@ -59,6 +59,7 @@ enum tr_fmt {
 	T_BYTES, /* a byte array of .width elements: [0, 0, 0] */
 	T_STRUCT, /* a nested struct: name={...} */
 	T_ARRAY, /* a u64 pointer to an array: name=[{...}, ...] */
+	T_VFIO_CAPS, /* u32 offset of a VFIO capability chain: caps=[...] */
 };
 
 enum tr_dir {
@@ -723,6 +724,11 @@ static const struct tr_field iommu_info_fields[] = {
 	  .syms = vfio_info_flags),
 	F(vfio_iommu_type1_info, iova_pgsizes, T_HEX, D_OUT),
 	F(vfio_iommu_type1_info, cap_offset, T_DEC, D_OUT),
+	{ .name = "caps",
+	  .off = offsetof(struct vfio_iommu_type1_info, cap_offset),
+	  .width = 4,
+	  .fmt = T_VFIO_CAPS,
+	  .dir = D_OUT },
 };
 LAYOUT(iommu_info, sizeof(struct vfio_iommu_type1_info));
 
@@ -1089,7 +1095,8 @@ static bool field_shows(const struct tr_ctx *c, const struct tr_field *f,
 	if (f->fmt == T_STRUCT)
 		return covered > f->off &&
 		       layout_shows(c, f->sub, covered - f->off);
-	if (f->fmt == T_ARRAY && c->dir == D_OUT && !c->arrays)
+	if ((f->fmt == T_ARRAY || f->fmt == T_VFIO_CAPS) && c->dir == D_OUT &&
+	    !c->arrays)
 		return false;
 	return (size_t)f->off + f->width <= covered;
 }
@@ -1201,6 +1208,76 @@ static void put_array(const struct tr_ctx *c, const struct tr_field *f,
 	put(c->b, "]");
 }
 
+/* Most capabilities of one chain decoded; a longer chain ends in "...". */
+#define TRACE_CAPS_MAX 8
+
+/* One VFIO type1 capability at @at in the caller's buffer. */
+static void put_vfio_cap(struct tr_buf *b, uint64_t at,
+			 const struct vfio_info_cap_header *hdr)
+{
+	switch (hdr->id) {
+	case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: {
+		struct vfio_iommu_type1_info_dma_avail cap;
+
+		if (!peek(&cap, at, sizeof(cap)))
+			break;
+		putf(b, "DMA_AVAIL{avail=%u}", cap.avail);
+		return;
+	}
+	case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE: {
+		struct vfio_iommu_type1_info_cap_iova_range cap;
+		uint32_t i;
+
+		if (!peek(&cap, at, sizeof(cap)))
+			break;
+		putf(b, "IOVA_RANGE{nr_iovas=%u, iova_ranges=[", cap.nr_iovas);
+		for (i = 0; i < cap.nr_iovas && i < TRACE_ARRAY_MAX; i++) {
+			struct vfio_iova_range r;
+
+			if (!peek(&r, at + sizeof(cap) + i * sizeof(r),
+				  sizeof(r)))
+				break;
+			putf(b, "%s{start=0x%" PRIx64 ", end=0x%" PRIx64 "}",
+			     i ? ", " : "", (uint64_t)r.start, (uint64_t)r.end);
+		}
+		put(b, i < cap.nr_iovas ? ", ...]}" : "]}");
+		return;
+	}
+	}
+	putf(b, "{id=%u, version=%u}", hdr->id, hdr->version);
+}
+
+/*
+ * The capability chain of VFIO_IOMMU_GET_INFO, walked as a program would:
+ * from cap_offset along each header's next, inside argsz.
+ */
+static void put_vfio_caps(const struct tr_ctx *c, const unsigned char *base)
+{
+	uint32_t argsz = (uint32_t)get_uint(base, 4);
+	uint32_t off = (uint32_t)get_uint(
+		base + offsetof(struct vfio_iommu_type1_info, cap_offset), 4);
+	uint64_t arg = (uintptr_t)c->tc->arg;
+	unsigned int n;
+
+	put(c->b, "[");
+	for (n = 0; off && n < TRACE_CAPS_MAX; n++) {
+		struct vfio_info_cap_header hdr;
+
+		if ((uint64_t)off + sizeof(hdr) > argsz ||
+		    !peek(&hdr, arg + off, sizeof(hdr))) {
+			/* Out of the buffer: the offset alone. */
+			putf(c->b, "%s%#x", n ? ", " : "", off);
+			off = 0;
+			break;
+		}
+		put(c->b, n ? ", " : "");
+		put_vfio_cap(c->b, arg + off, &hdr);
+		/* A chain only goes forward. */
+		off = hdr.next > off ? hdr.next : 0;
+	}
+	put(c->b, off ? ", ...]" : "]");
+}
+
 static void put_field(const struct tr_ctx *c, const struct tr_field *f,
 		      const unsigned char *base, size_t covered)
 {
@@ -1232,6 +1309,9 @@ static void put_field(const struct tr_ctx *c, const struct tr_field *f,
 	case T_ARRAY:
 		put_array(c, f, base);
 		break;
+	case T_VFIO_CAPS:
+		put_vfio_caps(c, base);
+		break;
 	}
 }
 
@@ -1247,6 +1327,8 @@ static void put_layout(const struct tr_ctx *c, const struct tr_layout *l,
 		const struct tr_field *f = &l->fields[i];
 
 		if (!field_shows(c, f, covered))
+			continue;
+		if (f->fmt == T_VFIO_CAPS && !get_uint(base + f->off, f->width))
 			continue;
 		put(c->b, sep);
 		put(c->b, f->name);

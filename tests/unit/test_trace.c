@@ -874,6 +874,70 @@ static void vfio_integer_args(void **state)
 		 "ioctl for device)\n");
 }
 
+/* The capability chain is walked through next from cap_offset. */
+static void vfio_get_info_caps(void **state)
+{
+	union {
+		uint64_t align;
+		unsigned char bytes[120];
+	} buf = { 0 };
+	struct vfio_iommu_type1_info *i = (void *)buf.bytes;
+	struct vfio_iommu_type1_info_dma_avail *avail =
+		(void *)(buf.bytes + 24);
+	struct vfio_iommu_type1_info_cap_iova_range *iova =
+		(void *)(buf.bytes + 40);
+	struct vfio_iova_range *r = (void *)(buf.bytes + 56);
+	struct trace_call tc;
+
+	(void)state;
+	i->argsz = sizeof(buf);
+	trace_begin(&tc, FD, VFIO_IOMMU_GET_INFO, i);
+	i->argsz = 88;
+	i->flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+	i->iova_pgsizes = 0x1000;
+	i->cap_offset = 24;
+	avail->header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL;
+	avail->header.version = 1;
+	avail->header.next = 40;
+	avail->avail = 65535;
+	iova->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+	iova->header.version = 1;
+	iova->nr_iovas = 2;
+	r[0].start = 0;
+	r[0].end = 0xfedfffff;
+	r[1].start = 0xfef00000;
+	r[1].end = 0x7fffffffff;
+	finish_is(&tc, 0, 0,
+		  "ioctl(3, VFIO_IOMMU_GET_INFO, {argsz=120} => {argsz=88, "
+		  "flags=VFIO_IOMMU_INFO_PGSIZES|VFIO_IOMMU_INFO_CAPS, "
+		  "iova_pgsizes=0x1000, cap_offset=24, caps=["
+		  "DMA_AVAIL{avail=65535}, IOVA_RANGE{nr_iovas=2, iova_ranges=["
+		  "{start=0x0, end=0xfedfffff}, "
+		  "{start=0xfef00000, end=0x7fffffffff}]}]}) = 0\n");
+
+	/* Unknown ids by number; a next pointing back or out ends it. */
+	i->argsz = sizeof(buf);
+	trace_begin(&tc, FD, VFIO_IOMMU_GET_INFO, i);
+	i->argsz = 56;
+	avail->header.id = 77;
+	avail->header.version = 3;
+	avail->header.next = 8;
+	finish_is(&tc, 0, 0,
+		  "ioctl(3, VFIO_IOMMU_GET_INFO, {argsz=120} => {argsz=56, "
+		  "flags=VFIO_IOMMU_INFO_PGSIZES|VFIO_IOMMU_INFO_CAPS, "
+		  "iova_pgsizes=0x1000, cap_offset=24, caps=["
+		  "{id=77, version=3}]}) = 0\n");
+	i->argsz = sizeof(buf);
+	trace_begin(&tc, FD, VFIO_IOMMU_GET_INFO, i);
+	i->argsz = 40;
+	avail->header.next = 40;
+	finish_is(&tc, 0, 0,
+		  "ioctl(3, VFIO_IOMMU_GET_INFO, {argsz=120} => {argsz=40, "
+		  "flags=VFIO_IOMMU_INFO_PGSIZES|VFIO_IOMMU_INFO_CAPS, "
+		  "iova_pgsizes=0x1000, cap_offset=24, caps=["
+		  "{id=77, version=3}, 0x28]}) = 0\n");
+}
+
 static void vfio_get_info_lines(void **state)
 {
 	struct vfio_iommu_type1_info i = { .argsz = sizeof(i) };
@@ -1204,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_cmd_lines),
 		cmocka_unit_test(vfio_integer_args),
 		cmocka_unit_test(vfio_get_info_lines),
+		cmocka_unit_test(vfio_get_info_caps),
 		cmocka_unit_test(vfio_map_unmap_lines),
 		cmocka_unit_test(vfio_dirty_pages_lines),
 		cmocka_unit_test(vfio_group_lines),
