@@ -8,11 +8,16 @@
  *  2. map and unmap of 1 GiB of THP-backed memory into a mock domain whose
  *     device has huge IO pages, with the IOAS's huge pages on and off
  *     (IOMMU_OPTION_HUGE_PAGES): off, the domain is filled page by page.
+ *  3. The VFIO type1 container path: VFIO_IOMMU_MAP_DMA + UNMAP_DMA of one
+ *     page on the compat IOAS (TYPE1v2, and TYPE1 whose unmap first cuts
+ *     the areas at both ends), against IOMMU_IOAS_MAP + UNMAP at the same
+ *     fixed IOVA, one mock domain attached, side by side.
  *
  * Every ioctl is checked; a failure ends the run with exit status 1.
  * Usage: bench_domain [--quick]
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +200,104 @@ static void bench_big_map(void)
 	munmap(raw, big + SZ_2M);
 }
 
+/* IOAS or container map+unmap of one page at a fixed IOVA. */
+static double fixed_map_unmap(struct uiommufd_ctx *ctx, uint32_t ioas,
+			      void *page, bool vfio)
+{
+	const uint64_t iova = MOCK_APERTURE_START;
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+			 IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)page,
+		.length = SZ_4K,
+		.iova = iova,
+	};
+	struct iommu_ioas_unmap unmap = { .size = sizeof(unmap),
+					  .ioas_id = ioas,
+					  .iova = iova };
+	struct vfio_iommu_type1_dma_map dma_map = {
+		.argsz = sizeof(dma_map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)page,
+		.iova = iova,
+		.size = SZ_4K,
+	};
+	struct vfio_iommu_type1_dma_unmap dma_unmap = {
+		.argsz = sizeof(dma_unmap),
+		.iova = iova,
+	};
+	double start = now();
+	unsigned long i;
+
+	for (i = 0; i < iterations; i++) {
+		if (vfio) {
+			check(uiommufd_ioctl(ctx, VFIO_IOMMU_MAP_DMA, &dma_map),
+			      "VFIO_IOMMU_MAP_DMA");
+			dma_unmap.size = SZ_4K;
+			check(uiommufd_ioctl(ctx, VFIO_IOMMU_UNMAP_DMA,
+					     &dma_unmap),
+			      "VFIO_IOMMU_UNMAP_DMA");
+		} else {
+			check(uiommufd_ioctl(ctx, IOMMU_IOAS_MAP, &map), "MAP");
+			unmap.length = SZ_4K;
+			check(uiommufd_ioctl(ctx, IOMMU_IOAS_UNMAP, &unmap),
+			      "UNMAP");
+		}
+	}
+	return (now() - start) / iterations;
+}
+
+static void bench_vfio_compat(void)
+{
+	static const unsigned long types[2] = { VFIO_TYPE1v2_IOMMU,
+						VFIO_TYPE1_IOMMU };
+	struct uiommufd_ctx *ctx[3];
+	uint32_t ioas[3];
+	double t[3] = { 0 };
+	void *page;
+	int i, round;
+
+	page = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (page == MAP_FAILED)
+		check(-1, "mmap");
+	for (i = 0; i < 3; i++) {
+		ctx[i] = uiommufd_open_vfio_container();
+		if (!ctx[i])
+			check(-1, "uiommufd_open_vfio_container");
+		ioas[i] = ioas_alloc(ctx[i]);
+		if (i) {
+			struct iommu_vfio_ioas set = {
+				.size = sizeof(set),
+				.ioas_id = ioas[i],
+				.op = IOMMU_VFIO_IOAS_SET,
+			};
+
+			check(uiommufd_ioctl(ctx[i], IOMMU_VFIO_IOAS, &set),
+			      "IOMMU_VFIO_IOAS");
+			check(uiommufd_ioctl(ctx[i], VFIO_SET_IOMMU,
+					     (void *)types[i - 1]),
+			      "VFIO_SET_IOMMU");
+		}
+		mock_domain(ctx[i], ioas[i], 0);
+	}
+	for (round = 0; round < ROUNDS; round++)
+		for (i = 0; i < 3; i++)
+			t[i] += fixed_map_unmap(ctx[i], ioas[i], page, i) /
+				ROUNDS;
+	printf("map+unmap 4 KiB fixed, IOMMU_IOAS_*     %8.0f ns\n",
+	       t[0] * 1e9);
+	printf("map+unmap 4 KiB fixed, VFIO TYPE1v2     %8.0f ns  %.2fx\n",
+	       t[1] * 1e9, t[1] / t[0]);
+	printf("map+unmap 4 KiB fixed, VFIO TYPE1 (v1)  %8.0f ns  %.2fx\n",
+	       t[2] * 1e9, t[2] / t[0]);
+	for (i = 0; i < 3; i++)
+		uiommufd_close(ctx[i]);
+	munmap(page, SZ_4K);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--quick")) {
@@ -203,5 +306,6 @@ int main(int argc, char **argv)
 	}
 	bench_map_unmap();
 	bench_big_map();
+	bench_vfio_compat();
 	return 0;
 }
