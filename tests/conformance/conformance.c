@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -53,6 +54,8 @@ static struct {
 	char note[256];
 	bool caps_saved;
 	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+	bool memlock_saved;
+	struct rlimit memlock;
 } cur;
 
 static struct __user_cap_header_struct conf_cap_hdr(void)
@@ -71,6 +74,10 @@ static void conf_release(void)
 
 		syscall(SYS_capset, &hdr, cur.caps);
 		cur.caps_saved = false;
+	}
+	if (cur.memlock_saved) {
+		setrlimit(RLIMIT_MEMLOCK, &cur.memlock);
+		cur.memlock_saved = false;
 	}
 	while (cur.nfds)
 		close(cur.fds[--cur.nfds]);
@@ -206,6 +213,16 @@ int conf_open_at(const char *file, int line)
 	return conf_adopt_fd_at(file, line, fd);
 }
 
+int conf_open_vfio_at(const char *file, int line)
+{
+	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		conf_fail(file, line, "open(\"/dev/vfio/vfio\"): %s (%s)",
+			  conf_errname(errno), strerror(errno));
+	return conf_adopt_fd_at(file, line, fd);
+}
+
 void conf_forget_fd(int fd)
 {
 	unsigned int i;
@@ -315,6 +332,20 @@ bool conf_set_cap(int cap, bool on)
 	hdr = conf_cap_hdr();
 	syscall(SYS_capset, &hdr, data);
 	return conf_has_cap(cap) == on;
+}
+
+bool conf_set_memlock(uint64_t bytes)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &lim))
+		return false;
+	if (!cur.memlock_saved) {
+		cur.memlock = lim;
+		cur.memlock_saved = true;
+	}
+	lim.rlim_cur = bytes < lim.rlim_max ? bytes : lim.rlim_max;
+	return setrlimit(RLIMIT_MEMLOCK, &lim) == 0 && lim.rlim_cur == bytes;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -127,6 +127,9 @@ bool conf_under_uiommufd(void);
 /* open("/dev/iommu", O_RDWR); the descriptor is closed after the case. */
 #define conf_open() conf_open_at(__FILE__, __LINE__)
 int conf_open_at(const char *file, int line);
+/* open("/dev/vfio/vfio", O_RDWR), the VFIO container; closed after the case. */
+#define conf_open_vfio() conf_open_vfio_at(__FILE__, __LINE__)
+int conf_open_vfio_at(const char *file, int line);
 /* Close @fd after the case, too (fails the case if @fd < 0). */
 #define conf_adopt_fd(fd) conf_adopt_fd_at(__FILE__, __LINE__, fd)
 int conf_adopt_fd_at(const char *file, int line, int fd);
@@ -159,6 +162,13 @@ bool conf_has_cap(int cap);
  * the case. Returns whether the effective set now matches @on.
  */
 bool conf_set_cap(int cap, bool on);
+
+/*
+ * Set the soft RLIMIT_MEMLOCK to @bytes (at most the hard limit); the limits
+ * the case started with are restored after the case. Returns whether
+ * setrlimit succeeded.
+ */
+bool conf_set_memlock(uint64_t bytes);
 
 /* ---------------------------------------------------------------------- */
 /* Short-hands for setting the scene; they fail the case on any error      */
