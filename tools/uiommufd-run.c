@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * uiommufd-run: runs a program with the preload shim, so that its
- * /dev/iommu is served by libuiommufd.
+ * /dev/iommu and /dev/vfio/vfio are served by libuiommufd.
  *
  * The state lives in the program's own process, so the runner only sets
  * the environment and execs: the pid, signals and exit status are the
@@ -33,8 +33,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [OPTIONS] [--] PROGRAM [ARGS...]\n"
-		"Run PROGRAM with /dev/iommu served from userspace by "
-		"libuiommufd.\n"
+		"Run PROGRAM with /dev/iommu and /dev/vfio/vfio served from "
+		"userspace\nby libuiommufd.\n"
 		"\n"
 		"Options:\n"
 		"  -t, --trace    print every emulated ioctl, decoded, to "
