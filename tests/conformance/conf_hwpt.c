@@ -24,45 +24,6 @@
 #define AP_START ((uint64_t)MOCK_APERTURE_START)
 #define AP_LAST ((uint64_t)MOCK_APERTURE_LAST)
 
-struct mock_dev {
-	uint32_t stdev_id;
-	uint32_t idev_id;
-	uint32_t hwpt_id;
-};
-
-static int mock_domain_raw(int fd, uint32_t pt_id, uint32_t dev_flags,
-			   struct mock_dev *dev)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.id = pt_id,
-		.mock_domain_flags = { .dev_flags = dev_flags },
-	};
-	int rc = conf_test_cmd(fd, &cmd);
-
-	if (!rc && dev) {
-		dev->stdev_id = cmd.mock_domain.out_stdev_id;
-		dev->idev_id = cmd.mock_domain.out_idev_id;
-		dev->hwpt_id = cmd.mock_domain.out_hwpt_id;
-	}
-	return rc;
-}
-
-static struct mock_dev mock_domain_at(const char *file, int line, int fd,
-				      uint32_t pt_id, uint32_t dev_flags)
-{
-	struct mock_dev dev = {};
-
-	if (mock_domain_raw(fd, pt_id, dev_flags, &dev))
-		conf_fail(file, line, "MOCK_DOMAIN on %u (flags 0x%x): %s",
-			  pt_id, dev_flags, conf_errname(errno));
-	return dev;
-}
-
-#define mock_domain(fd, pt_id) mock_domain_at(__FILE__, __LINE__, fd, pt_id, 0)
-#define mock_domain_flags(fd, pt_id, flags) \
-	mock_domain_at(__FILE__, __LINE__, fd, pt_id, flags)
-
 static int replace(int fd, uint32_t stdev_id, uint32_t pt_id)
 {
 	struct iommu_test_cmd cmd = {
@@ -230,7 +191,7 @@ CONF_TEST(hwpt_alloc_unattached_domain_joins_ioas)
 {
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	uint32_t ioas = ioas_alloc(fd);
 	struct iommu_hwpt_alloc cmd = {
 		.size = sizeof(cmd),
@@ -274,7 +235,7 @@ CONF_TEST(hwpt_alloc_flags)
 	};
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	unsigned int i;
 
 	for (i = 0; i != sizeof(bad) / sizeof(bad[0]); i++) {
@@ -293,7 +254,7 @@ CONF_TEST(hwpt_alloc_reserved_fields)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	struct iommu_hwpt_alloc cmd = {
 		.size = sizeof(cmd),
 		.dev_id = dev.idev_id,
@@ -322,7 +283,7 @@ CONF_TEST(hwpt_alloc_struct_size)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	struct iommu_hwpt_alloc cmd = {
 		.dev_id = dev.idev_id,
 		.pt_id = ioas,
@@ -344,7 +305,7 @@ CONF_TEST(hwpt_alloc_data_type_and_len)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
 	struct iommu_hwpt_vtd_s1 vtd = {};
 	struct iommu_hwpt_alloc cmd = {
@@ -383,7 +344,7 @@ CONF_TEST(hwpt_alloc_bad_dev_id_enoent)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, 0, ioas, 0, NULL));
 	EXPECT_ERRNO(ENOENT, conf_hwpt_alloc(fd, 99, ioas, 0, NULL));
@@ -402,7 +363,7 @@ CONF_TEST(hwpt_alloc_bad_pt_id_einval)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	/* Even an ID that names nothing is EINVAL here, not ENOENT. */
 	EXPECT_ERRNO(EINVAL, conf_hwpt_alloc(fd, dev.idev_id, 0, 0, NULL));
@@ -421,7 +382,7 @@ CONF_TEST(hwpt_alloc_dirty_needs_capable_device)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev =
+	struct conf_mock_dev dev =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_NO_DIRTY);
 
 	EXPECT_ERRNO(EOPNOTSUPP,
@@ -440,15 +401,16 @@ CONF_TEST(hwpt_dirty_domain_refuses_no_dirty_device)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t h =
 		hwpt(fd, dev.idev_id, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
-	struct mock_dev nd =
+	struct conf_mock_dev nd =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_NO_DIRTY);
-	struct mock_dev ok;
+	struct conf_mock_dev ok;
 
 	EXPECT_ERRNO(EINVAL,
-		     mock_domain_raw(fd, h, MOCK_FLAGS_DEVICE_NO_DIRTY, NULL));
+		     conf_mock_domain(fd, true, h, MOCK_FLAGS_DEVICE_NO_DIRTY,
+				      NULL));
 	EXPECT_ERRNO(EINVAL, replace(fd, nd.stdev_id, h));
 	/* The automatic domain was not the dirty-tracking one. */
 	EXPECT_EQ(nd.hwpt_id, dev.hwpt_id);
@@ -464,7 +426,7 @@ CONF_TEST(hwpt_alloc_ioas_conflicts)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint8_t *gone = conf_guarded(0); /* a PROT_NONE page */
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	uint32_t ioas = ioas_alloc(fd);
 	struct iommu_iova_range low = { 0x1000, 0x1fff };
 
@@ -496,10 +458,10 @@ CONF_TEST(hwpt_alloc_not_used_as_automatic_domain)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev a = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev a = mock_domain(fd, ioas_alloc(fd));
 	uint32_t h = hwpt(fd, a.idev_id, ioas, 0);
-	struct mock_dev b = mock_domain(fd, ioas);
-	struct mock_dev c = mock_domain(fd, ioas);
+	struct conf_mock_dev b = mock_domain(fd, ioas);
+	struct conf_mock_dev c = mock_domain(fd, ioas);
 
 	EXPECT_EQ(h, 6);
 	/* MOCK_DOMAIN on the IOAS makes its own domain, then shares it. */
@@ -517,7 +479,7 @@ CONF_TEST(hwpt_alloc_readonly_struct_efault)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	struct iommu_hwpt_alloc *cmd = conf_mem(PAGE_SZ, 0);
 
 	cmd->size = sizeof(*cmd);
@@ -536,7 +498,7 @@ CONF_TEST(hwpt_alloc_failure_writes_nothing)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	struct iommu_hwpt_alloc cmd = {
 		.size = sizeof(cmd),
 		.dev_id = dev.idev_id,
@@ -569,7 +531,7 @@ CONF_TEST(hwpt_alloc_failure_writes_nothing)
 CONF_TEST(hw_info_exact_buffer)
 {
 	int fd = conf_open();
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	struct iommu_test_hw_info info;
 	struct iommu_hw_info out;
 
@@ -589,7 +551,7 @@ CONF_TEST(hw_info_exact_buffer)
 CONF_TEST(hw_info_zero_length)
 {
 	int fd = conf_open();
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	struct iommu_hw_info out;
 
 	/* The length the driver has comes back; nothing is written. */
@@ -604,7 +566,7 @@ CONF_TEST(hw_info_zero_length)
 CONF_TEST(hw_info_longer_buffer_zero_filled)
 {
 	int fd = conf_open();
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	uint8_t buf[64];
 	struct iommu_test_hw_info info;
 	struct iommu_hw_info out;
@@ -625,7 +587,7 @@ CONF_TEST(hw_info_longer_buffer_zero_filled)
 CONF_TEST(hw_info_shorter_buffer_truncated)
 {
 	int fd = conf_open();
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	struct iommu_test_hw_info info;
 	struct iommu_hw_info out;
 
@@ -644,10 +606,10 @@ CONF_TEST(hw_info_capabilities)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev plain = mock_domain(fd, ioas);
-	struct mock_dev nd =
+	struct conf_mock_dev plain = mock_domain(fd, ioas);
+	struct conf_mock_dev nd =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_NO_DIRTY);
-	struct mock_dev huge =
+	struct conf_mock_dev huge =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_HUGE_IOVA);
 	struct iommu_hw_info out;
 
@@ -663,8 +625,8 @@ CONF_TEST(hw_info_capabilities)
 CONF_TEST(hw_info_outputs_overwritten)
 {
 	int fd = conf_open();
-	struct mock_dev dev = mock_domain_flags(fd, ioas_alloc(fd),
-						MOCK_FLAGS_DEVICE_NO_DIRTY);
+	struct conf_mock_dev dev = mock_domain_flags(
+		fd, ioas_alloc(fd), MOCK_FLAGS_DEVICE_NO_DIRTY);
 	struct iommu_hw_info cmd = {
 		.size = sizeof(cmd),
 		.dev_id = dev.idev_id,
@@ -683,7 +645,7 @@ CONF_TEST(hw_info_outputs_overwritten)
 CONF_TEST(hw_info_struct_size)
 {
 	int fd = conf_open();
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	struct iommu_hw_info cmd = {
 		.dev_id = dev.idev_id,
 		.out_capabilities = 0x77,
@@ -702,7 +664,7 @@ CONF_TEST(hw_info_errors)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	struct iommu_test_hw_info info;
 	struct iommu_hw_info cmd = {
 		.size = sizeof(cmd),
@@ -765,7 +727,7 @@ struct dirty_scene {
 	int fd;
 	uint8_t *va;
 	uint32_t ioas;
-	struct mock_dev dev;
+	struct conf_mock_dev dev;
 	uint32_t hwpt;
 };
 
@@ -775,7 +737,7 @@ static struct dirty_scene dirty_scene_at(const char *file, int line, size_t len)
 
 	s.fd = conf_open_at(file, line);
 	s.va = conf_touched_at(file, line, len);
-	s.dev = mock_domain_at(file, line, s.fd, ioas_alloc(s.fd), 0);
+	s.dev = conf_mock_domain_at(file, line, s.fd, ioas_alloc(s.fd), 0);
 	s.ioas = conf_ioas_alloc_at(file, line, s.fd);
 	conf_map_fixed_at(file, line, s.fd, s.ioas, s.va, len, AP_START);
 	s.hwpt = hwpt_alloc_at(file, line, s.fd, s.dev.idev_id, s.ioas,
@@ -973,7 +935,7 @@ CONF_TEST(dirty_bitmap_range_follows_ioas_alignment)
 {
 	int fd = conf_open();
 	uint8_t *va = touched(16 * 1024);
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 	uint32_t ioas = ioas_alloc(fd);
 	uint64_t val = 0, map[1] = {};
 	uint32_t h;
@@ -1263,8 +1225,8 @@ CONF_TEST(dirty_huge_iova_pages_reported_whole)
 	size_t len = 2UL << 20;
 	int fd = conf_open();
 	uint8_t *va = conf_mem(len, len);
-	struct mock_dev dev = mock_domain_flags(fd, ioas_alloc(fd),
-						MOCK_FLAGS_DEVICE_HUGE_IOVA);
+	struct conf_mock_dev dev = mock_domain_flags(
+		fd, ioas_alloc(fd), MOCK_FLAGS_DEVICE_HUGE_IOVA);
 	uint32_t ioas = ioas_alloc(fd);
 	uint64_t *bits = conf_mem(PAGE_SZ, 0);
 	uint64_t *map = conf_mem(PAGE_SZ, 0);

@@ -28,48 +28,6 @@
 #define AP_START ((uint64_t)MOCK_APERTURE_START)
 #define AP_LAST ((uint64_t)MOCK_APERTURE_LAST)
 
-struct mock_dev {
-	uint32_t stdev_id;
-	uint32_t idev_id;
-	uint32_t hwpt_id;
-};
-
-/* MOCK_DOMAIN (or MOCK_DOMAIN_FLAGS when @flags_op) onto @pt_id. */
-static int mock_domain_raw(int fd, bool flags_op, uint32_t pt_id,
-			   uint32_t dev_flags, struct mock_dev *dev)
-{
-	struct iommu_test_cmd cmd = {
-		.op = flags_op ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS :
-				 IOMMU_TEST_OP_MOCK_DOMAIN,
-		.id = pt_id,
-		.mock_domain_flags = { .dev_flags = dev_flags },
-	};
-	int rc = conf_test_cmd(fd, &cmd);
-
-	if (!rc && dev) {
-		dev->stdev_id = cmd.mock_domain.out_stdev_id;
-		dev->idev_id = cmd.mock_domain.out_idev_id;
-		dev->hwpt_id = cmd.mock_domain.out_hwpt_id;
-	}
-	return rc;
-}
-
-static struct mock_dev mock_domain_at(const char *file, int line, int fd,
-				      uint32_t pt_id, uint32_t dev_flags)
-{
-	struct mock_dev dev = {};
-
-	if (mock_domain_raw(fd, dev_flags != 0, pt_id, dev_flags, &dev))
-		conf_fail(file, line, "MOCK_DOMAIN on %u (flags 0x%x): %s",
-			  pt_id, dev_flags, conf_errname(errno));
-	return dev;
-}
-
-/* A mock device attached to @pt_id (an IOAS or a HWPT). */
-#define mock_domain(fd, pt_id) mock_domain_at(__FILE__, __LINE__, fd, pt_id, 0)
-#define mock_domain_flags(fd, pt_id, flags) \
-	mock_domain_at(__FILE__, __LINE__, fd, pt_id, flags)
-
 static int replace(int fd, uint32_t stdev_id, uint32_t pt_id, uint32_t *out)
 {
 	struct iommu_test_cmd cmd = {
@@ -237,7 +195,7 @@ CONF_TEST(mock_add_reserved_errors)
 	uint8_t *va = conf_mem(PAGE_SZ, 0);
 	uint32_t ioas = ioas_alloc(fd);
 	struct iommu_iova_range allow = { 0x100000, 0x1fffff };
-	struct mock_dev dev = mock_domain(fd, ioas_alloc(fd));
+	struct conf_mock_dev dev = mock_domain(fd, ioas_alloc(fd));
 
 	EXPECT_ERRNO(EINVAL, add_reserved(fd, ioas, 0x1000, 0));
 	/* The length is checked before the ID. */
@@ -288,7 +246,7 @@ CONF_TEST(mock_temp_memory_limit)
 	int fd = conf_open();
 	uint8_t *va = touched(16 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	/* The limit must hold at least one batch element. */
 	EXPECT_ERRNO(EINVAL, memory_limit(fd, 0));
@@ -312,8 +270,8 @@ CONF_TEST(mock_domain_ids)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev a = mock_domain(fd, ioas);
-	struct mock_dev b = mock_domain(fd, ioas);
+	struct conf_mock_dev a = mock_domain(fd, ioas);
+	struct conf_mock_dev b = mock_domain(fd, ioas);
 
 	/* stdev, idev, then the automatic HWPT, in ID order. */
 	EXPECT_EQ(a.stdev_id, 2);
@@ -330,15 +288,15 @@ CONF_TEST(mock_domain_flags_op)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev a = {}, b = {};
+	struct conf_mock_dev a = {}, b = {};
 
 	/* MOCK_DOMAIN_FLAGS with no flag is a plain mock device. */
-	EXPECT_OK(mock_domain_raw(fd, true, ioas, 0, &a));
+	EXPECT_OK(conf_mock_domain(fd, true, ioas, 0, &a));
 	EXPECT_EQ(a.stdev_id, 2);
 	EXPECT_EQ(a.idev_id, 3);
 	EXPECT_EQ(a.hwpt_id, 4);
 	/* MOCK_DOMAIN ignores dev_flags, even unknown ones. */
-	EXPECT_OK(mock_domain_raw(fd, false, ioas, 0x80000000, &b));
+	EXPECT_OK(conf_mock_domain(fd, false, ioas, 0x80000000, &b));
 	EXPECT_EQ(b.hwpt_id, 4);
 }
 
@@ -348,13 +306,13 @@ CONF_TEST(mock_domain_flags_unknown_einval)
 					MOCK_FLAGS_DEVICE_NO_DIRTY | 1 << 3 };
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = {};
+	struct conf_mock_dev dev = {};
 	unsigned int i;
 
 	for (i = 0; i != sizeof(bad) / sizeof(bad[0]); i++) {
 		conf_note("dev_flags 0x%x", bad[i]);
 		EXPECT_ERRNO(EINVAL,
-			     mock_domain_raw(fd, true, ioas, bad[i], &dev));
+			     conf_mock_domain(fd, true, ioas, bad[i], &dev));
 	}
 	conf_note("%s", "");
 	/* No ID was consumed. */
@@ -367,12 +325,12 @@ CONF_TEST(mock_domain_devices_with_flags_share_domain)
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
 	uint32_t ioas2 = ioas_alloc(fd);
-	struct mock_dev plain = mock_domain(fd, ioas);
-	struct mock_dev nodirty =
+	struct conf_mock_dev plain = mock_domain(fd, ioas);
+	struct conf_mock_dev nodirty =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_NO_DIRTY);
-	struct mock_dev huge =
+	struct conf_mock_dev huge =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_HUGE_IOVA);
-	struct mock_dev huge2, plain2;
+	struct conf_mock_dev huge2, plain2;
 
 	/* An automatic domain suits any mock device. */
 	EXPECT_EQ(nodirty.hwpt_id, plain.hwpt_id);
@@ -391,14 +349,15 @@ CONF_TEST(mock_domain_bad_pt_id)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
-	EXPECT_ERRNO(ENOENT, mock_domain_raw(fd, false, 0, 0, NULL));
-	EXPECT_ERRNO(ENOENT, mock_domain_raw(fd, false, 99, 0, NULL));
-	EXPECT_ERRNO(ENOENT, mock_domain_raw(fd, true, 99, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_mock_domain(fd, false, 0, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_mock_domain(fd, false, 99, 0, NULL));
+	EXPECT_ERRNO(ENOENT, conf_mock_domain(fd, true, 99, 0, NULL));
 	/* An object that is neither an IOAS nor a HWPT. */
-	EXPECT_ERRNO(EINVAL, mock_domain_raw(fd, false, dev.stdev_id, 0, NULL));
-	EXPECT_ERRNO(EINVAL, mock_domain_raw(fd, false, dev.idev_id, 0, NULL));
+	EXPECT_ERRNO(EINVAL,
+		     conf_mock_domain(fd, false, dev.stdev_id, 0, NULL));
+	EXPECT_ERRNO(EINVAL, conf_mock_domain(fd, false, dev.idev_id, 0, NULL));
 	/* The failures consumed no ID. */
 	EXPECT_EQ(ioas_alloc(fd), 5);
 }
@@ -407,8 +366,8 @@ CONF_TEST(mock_domain_on_hwpt)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev a = mock_domain(fd, ioas);
-	struct mock_dev b = mock_domain(fd, a.hwpt_id);
+	struct conf_mock_dev a = mock_domain(fd, ioas);
+	struct conf_mock_dev b = mock_domain(fd, a.hwpt_id);
 
 	/* Attached straight to the HWPT: no new object besides the device. */
 	EXPECT_EQ(b.hwpt_id, a.hwpt_id);
@@ -442,7 +401,7 @@ CONF_TEST(mock_destroy_ioas_with_device_ebusy)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas));
 	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
@@ -453,7 +412,7 @@ CONF_TEST(mock_destroy_device_ebusy)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t pt = 0;
 
 	/* The device belongs to the selftest object. */
@@ -471,7 +430,7 @@ CONF_TEST(mock_destroy_attached_hwpt_ebusy)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.hwpt_id));
@@ -484,7 +443,7 @@ CONF_TEST(mock_destroy_stdev_tears_down)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
 	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
@@ -510,8 +469,8 @@ CONF_TEST(mock_destroy_shared_hwpt_outlives_first_device)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev a = mock_domain(fd, ioas);
-	struct mock_dev b = mock_domain(fd, ioas);
+	struct conf_mock_dev a = mock_domain(fd, ioas);
+	struct conf_mock_dev b = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	EXPECT_OK(conf_destroy(fd, a.stdev_id));
@@ -527,7 +486,7 @@ CONF_TEST(mock_destroy_stdev_keeps_allocated_hwpt)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t hwpt = 0, pt = 0;
 
 	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
@@ -552,7 +511,7 @@ CONF_TEST(mock_close_releases_everything)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t hwpt = 0;
 
 	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
@@ -575,7 +534,7 @@ CONF_TEST(mock_ranges_aperture)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev a, b;
+	struct conf_mock_dev a, b;
 
 	EXPECT_RANGES(fd, ioas, 1, whole_space);
 	a = mock_domain(fd, ioas);
@@ -592,7 +551,7 @@ CONF_TEST(mock_ranges_reserved_inside_aperture)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev;
+	struct conf_mock_dev dev;
 
 	EXPECT_OK(add_reserved(fd, ioas, AP_START + 0x100000, 0x1000));
 	dev = mock_domain(fd, ioas);
@@ -643,7 +602,7 @@ CONF_TEST(mock_map_io_page_alignment)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint64_t iova;
 
 	/* Half pages are fine: the IO page is 2 KiB. */
@@ -686,7 +645,7 @@ CONF_TEST(mock_attach_conflicting_mapping_eaddrinuse)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev;
+	struct conf_mock_dev dev;
 	unsigned int i;
 
 	for (i = 0; i != sizeof(bad) / sizeof(bad[0]); i++) {
@@ -695,7 +654,7 @@ CONF_TEST(mock_attach_conflicting_mapping_eaddrinuse)
 			  (unsigned long long)bad[i].len);
 		map_fixed(fd, ioas, va, bad[i].len, bad[i].iova);
 		EXPECT_ERRNO(EADDRINUSE,
-			     mock_domain_raw(fd, false, ioas, 0, NULL));
+			     conf_mock_domain(fd, false, ioas, 0, NULL));
 		EXPECT_RANGES(fd, ioas, 1, whole_space);
 		EXPECT_EQ(unmap(fd, ioas, bad[i].iova, bad[i].len), bad[i].len);
 	}
@@ -715,7 +674,7 @@ CONF_TEST(mock_attach_unaligned_mapping_eaddrinuse)
 	/* Without a domain any byte alignment goes... */
 	map_fixed(fd, ioas, va + 1024, 1024, AP_START + 1024);
 	/* ...but not below the domain's IO page. */
-	EXPECT_ERRNO(EADDRINUSE, mock_domain_raw(fd, false, ioas, 0, NULL));
+	EXPECT_ERRNO(EADDRINUSE, conf_mock_domain(fd, false, ioas, 0, NULL));
 	EXPECT_EQ(unmap(fd, ioas, 0, UINT64_MAX), 1024);
 	map_fixed(fd, ioas, va + MOCK_PAGE, MOCK_PAGE, AP_START + MOCK_PAGE);
 	mock_domain(fd, ioas);
@@ -733,9 +692,9 @@ CONF_TEST(mock_attach_allowed_iovas)
 
 	/* Allowed ranges outside the aperture block the attach. */
 	EXPECT_OK(conf_allow(fd, ioas, &low, 1));
-	EXPECT_ERRNO(EADDRINUSE, mock_domain_raw(fd, false, ioas, 0, NULL));
+	EXPECT_ERRNO(EADDRINUSE, conf_mock_domain(fd, false, ioas, 0, NULL));
 	EXPECT_OK(conf_allow(fd, ioas, &across, 1));
-	EXPECT_ERRNO(EADDRINUSE, mock_domain_raw(fd, false, ioas, 0, NULL));
+	EXPECT_ERRNO(EADDRINUSE, conf_mock_domain(fd, false, ioas, 0, NULL));
 	EXPECT_OK(conf_allow(fd, ioas, &inside, 1));
 	mock_domain(fd, ioas);
 	/* And cannot be set while the domain is there. */
@@ -776,7 +735,7 @@ CONF_TEST(mock_option_huge_pages_off_before_attach)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev;
+	struct conf_mock_dev dev;
 	uint64_t val = 0, iova;
 
 	EXPECT_OK(conf_option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET,
@@ -830,7 +789,7 @@ CONF_TEST(mock_attach_missing_memory_efault)
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
 	munmap(va + PAGE_SZ, PAGE_SZ);
 	/* Filling the new domain pins the mapping, which fails. */
-	EXPECT_ERRNO(EFAULT, mock_domain_raw(fd, false, ioas, 0, NULL));
+	EXPECT_ERRNO(EFAULT, conf_mock_domain(fd, false, ioas, 0, NULL));
 	EXPECT_RANGES(fd, ioas, 1, whole_space);
 	EXPECT_EQ(ioas_alloc(fd), 2);
 }
@@ -865,7 +824,7 @@ CONF_TEST(mock_refs_follow_attach_and_detach)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev a, b;
+	struct conf_mock_dev a, b;
 	uint32_t hwpt = 0;
 
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
@@ -936,7 +895,7 @@ CONF_TEST(mock_map_readonly_memory)
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
 	uint32_t plain = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint64_t iova = AP_START;
 
 	conf_readonly(va, 2 * PAGE_SZ);
@@ -987,7 +946,7 @@ CONF_TEST(mock_pins_hold_pages_not_addresses)
 	fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, 2 * PAGE_SZ, AP_START);
 	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
@@ -1012,7 +971,7 @@ CONF_TEST(mock_check_map_follows_mappings)
 	int fd = conf_open();
 	uint8_t *va = touched(8 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, 4 * PAGE_SZ, AP_START);
 	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 4 * PAGE_SZ, va));
@@ -1041,7 +1000,7 @@ CONF_TEST(mock_check_map_errors)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	/* Alignment is checked first, even before the ID. */
@@ -1070,7 +1029,7 @@ CONF_TEST(mock_check_map_every_domain)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t hwpt = 0;
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
@@ -1093,7 +1052,7 @@ CONF_TEST(mock_check_map_copy)
 	uint8_t *va = touched(4 * PAGE_SZ);
 	uint32_t src = ioas_alloc(fd);
 	uint32_t dst = ioas_alloc(fd);
-	struct mock_dev d = mock_domain(fd, dst);
+	struct conf_mock_dev d = mock_domain(fd, dst);
 	uint64_t iova = AP_START + 0x200000;
 
 	/* The source has no domain at all. */
@@ -1123,7 +1082,7 @@ CONF_TEST(mock_replace_to_other_ioas)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t ioas2 = ioas_alloc(fd);
 	uint32_t pt = 0;
 
@@ -1153,7 +1112,7 @@ CONF_TEST(mock_replace_same_target)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t pt = 0;
 
 	/* Replacing by what is attached changes nothing. */
@@ -1170,7 +1129,7 @@ CONF_TEST(mock_replace_hwpt_rotation)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t h0 = 0, h1 = 0, pt = 0;
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
@@ -1200,7 +1159,7 @@ CONF_TEST(mock_replace_errors)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t bad = ioas_alloc(fd);
 	uint32_t pt = 0;
 
@@ -1228,7 +1187,7 @@ CONF_TEST(mock_replace_keeps_attached_on_failure)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t other = ioas_alloc(fd);
 	uint32_t pt = 0;
 
@@ -1252,7 +1211,7 @@ CONF_TEST(mock_huge_iova_device)
 	int fd = conf_open();
 	uint8_t *va = touched(4 * PAGE_SZ);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev =
+	struct conf_mock_dev dev =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_HUGE_IOVA);
 
 	/* The smallest IO page still sets the alignment. */
@@ -1276,7 +1235,7 @@ CONF_TEST(mock_huge_iova_large_mapping)
 	int fd = conf_open();
 	uint8_t *va = conf_mem(len, 2UL << 20);
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev =
+	struct conf_mock_dev dev =
 		mock_domain_flags(fd, ioas, MOCK_FLAGS_DEVICE_HUGE_IOVA);
 	uint64_t iova = AP_START + (1UL << 20);
 

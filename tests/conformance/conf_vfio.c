@@ -198,44 +198,6 @@ static uint64_t ioas_alignment(int fd, uint32_t ioas)
 	return cmd.out_iova_alignment;
 }
 
-struct mock_dev {
-	uint32_t stdev_id;
-	uint32_t idev_id;
-	uint32_t hwpt_id;
-};
-
-static int mock_domain_raw(int fd, uint32_t pt_id, uint32_t dev_flags,
-			   struct mock_dev *dev)
-{
-	struct iommu_test_cmd cmd = {
-		.op = dev_flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS :
-				  IOMMU_TEST_OP_MOCK_DOMAIN,
-		.id = pt_id,
-		.mock_domain_flags = { .dev_flags = dev_flags },
-	};
-	int rc = conf_test_cmd(fd, &cmd);
-
-	if (!rc && dev) {
-		dev->stdev_id = cmd.mock_domain.out_stdev_id;
-		dev->idev_id = cmd.mock_domain.out_idev_id;
-		dev->hwpt_id = cmd.mock_domain.out_hwpt_id;
-	}
-	return rc;
-}
-
-static struct mock_dev mock_domain_at(const char *file, int line, int fd,
-				      uint32_t pt_id, uint32_t dev_flags)
-{
-	struct mock_dev dev = {};
-
-	if (mock_domain_raw(fd, pt_id, dev_flags, &dev))
-		conf_fail(file, line, "MOCK_DOMAIN on %u: %s", pt_id,
-			  conf_errname(errno));
-	return dev;
-}
-/* A mock device attached to @pt_id, with a new mock domain. */
-#define mock_domain(fd, pt_id) mock_domain_at(__FILE__, __LINE__, fd, pt_id, 0)
-
 static int add_reserved(int fd, uint32_t ioas, uint64_t start, uint64_t len)
 {
 	struct iommu_test_cmd cmd = {
@@ -336,7 +298,7 @@ CONF_TEST(vfio_check_extension_with_mock_domain)
 {
 	int fd = conf_open_vfio();
 	uint32_t ioas = compat_ioas(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	expect_ext_table(fd);
 	/* The mock IOMMU does not enforce cache coherency. */
@@ -744,7 +706,7 @@ CONF_TEST(vfio_get_info_mock_domain_aperture)
 {
 	int fd = conf_open();
 	uint32_t ioas = compat_ioas(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	/* 2 KiB IO pages are reported as the CPU page size. */
 	EXPECT_INFO(fd, 72, PAGE_SZ, { AP_START, AP_LAST });
@@ -783,7 +745,7 @@ CONF_TEST(vfio_get_info_pgsizes)
 {
 	int fd = conf_open();
 	uint32_t a = compat_ioas(fd), b = ioas_alloc(fd);
-	struct mock_dev dev;
+	struct conf_mock_dev dev;
 
 	EXPECT_INFO(fd, 72, ALL_PGSIZES, { 0, UINT64_MAX });
 	/* Huge pages off changes no page size. */
@@ -792,8 +754,7 @@ CONF_TEST(vfio_get_info_pgsizes)
 	mock_domain(fd, a);
 	EXPECT_INFO(fd, 72, PAGE_SZ, { AP_START, AP_LAST });
 	/* A mock domain with 1 MiB IO pages too: 4 KiB | 1 MiB. */
-	dev = mock_domain_at(__FILE__, __LINE__, fd, b,
-			     MOCK_FLAGS_DEVICE_HUGE_IOVA);
+	dev = mock_domain_flags(fd, b, MOCK_FLAGS_DEVICE_HUGE_IOVA);
 	EXPECT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &b));
 	EXPECT_INFO(fd, 72, PAGE_SZ | 0x100000, { AP_START, AP_LAST });
 	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
@@ -984,7 +945,7 @@ CONF_TEST(vfio_map_dma_mock_domain_alignment)
 	int fd = conf_open();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = compat_ioas(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	/* Half pages are fine with 2 KiB IO pages... */
 	EXPECT_OK(map_dma(fd, RW, va + MOCK_PAGE, AP_START + MOCK_PAGE,
@@ -1007,7 +968,7 @@ CONF_TEST(vfio_map_dma_no_access_flags_maps)
 	int fd = conf_open_vfio();
 	uint8_t *va = touched(2 * PAGE_SZ);
 	uint32_t ioas = compat_ioas(fd);
-	struct mock_dev dev;
+	struct conf_mock_dev dev;
 
 	/* Neither READ nor WRITE: accepted, and mapped (unlike IOAS_MAP). */
 	EXPECT_OK(map_dma(fd, 0, va, 0x10000, PAGE_SZ));
@@ -1028,13 +989,13 @@ CONF_TEST(vfio_map_dma_readonly_memory)
 	int fd = conf_open();
 	uint8_t *va = touched(PAGE_SZ);
 	uint32_t ioas = compat_ioas(fd);
-	struct mock_dev dev;
+	struct conf_mock_dev dev;
 
 	conf_readonly(va, PAGE_SZ);
 	/* Nothing is pinned without a domain: WRITE is accepted... */
 	EXPECT_OK(map_dma(fd, RW, va, AP_START, PAGE_SZ));
 	/* ...until a domain needs the pages. */
-	EXPECT_ERRNO(EFAULT, mock_domain_raw(fd, ioas, 0, NULL));
+	EXPECT_ERRNO(EFAULT, conf_mock_domain(fd, false, ioas, 0, NULL));
 	EXPECT_EQ(unmap_all(fd), PAGE_SZ);
 	dev = mock_domain(fd, ioas);
 	EXPECT_ERRNO(EFAULT, map_dma(fd, RW, va, AP_START, PAGE_SZ));
@@ -1313,7 +1274,7 @@ CONF_TEST(vfio_unmap_dma_v1_with_mock_domain)
 	int fd = conf_open();
 	uint8_t *va = touched(4 * PAGE_SZ);
 	uint32_t ioas = compat_ioas(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 
 	EXPECT_OK(set_iommu(fd, VFIO_TYPE1_IOMMU));
 	EXPECT_OK(map_dma(fd, RW, va, AP_START, 4 * PAGE_SZ));
@@ -1548,7 +1509,7 @@ CONF_TEST(vfio_ioas_set_needs_an_ioas)
 {
 	int fd = conf_open();
 	uint32_t ioas = ioas_alloc(fd);
-	struct mock_dev dev = mock_domain(fd, ioas);
+	struct conf_mock_dev dev = mock_domain(fd, ioas);
 	uint32_t ids[] = { 0,		dev.stdev_id, dev.idev_id,
 			   dev.hwpt_id, 1000,	      UINT32_MAX };
 	unsigned int i;
@@ -1853,7 +1814,7 @@ CONF_TEST(vfio_diff_no_p2p_pfnmap)
 	/* Without a domain nothing is pinned: accepted... */
 	EXPECT_OK(map_dma(fd, VFIO_DMA_MAP_FLAG_READ, vvar, AP_START, PAGE_SZ));
 	/* ...until a domain needs the pages. */
-	EXPECT_ERRNO(EFAULT, mock_domain_raw(fd, ioas, 0, NULL));
+	EXPECT_ERRNO(EFAULT, conf_mock_domain(fd, false, ioas, 0, NULL));
 	EXPECT_EQ(unmap_all(fd), PAGE_SZ);
 	mock_domain(fd, ioas);
 	EXPECT_ERRNO(EFAULT, map_dma(fd, VFIO_DMA_MAP_FLAG_READ, vvar, AP_START,

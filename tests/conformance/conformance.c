@@ -701,6 +701,36 @@ int conf_check_refs(int fd, const void *uptr, uint64_t len, uint32_t refs)
 	return conf_test_cmd(fd, &cmd);
 }
 
+int conf_mock_domain(int fd, bool flags_op, uint32_t pt_id, uint32_t dev_flags,
+		     struct conf_mock_dev *dev)
+{
+	struct iommu_test_cmd cmd = {
+		.op = flags_op ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS :
+				 IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = pt_id,
+		.mock_domain_flags = { .dev_flags = dev_flags },
+	};
+	int rc = conf_test_cmd(fd, &cmd);
+
+	if (!rc && dev) {
+		dev->stdev_id = cmd.mock_domain.out_stdev_id;
+		dev->idev_id = cmd.mock_domain.out_idev_id;
+		dev->hwpt_id = cmd.mock_domain.out_hwpt_id;
+	}
+	return rc;
+}
+
+struct conf_mock_dev conf_mock_domain_at(const char *file, int line, int fd,
+					 uint32_t pt_id, uint32_t dev_flags)
+{
+	struct conf_mock_dev dev = { 0 };
+
+	if (conf_mock_domain(fd, dev_flags != 0, pt_id, dev_flags, &dev))
+		conf_fail(file, line, "MOCK_DOMAIN on %u (flags 0x%x): %s",
+			  pt_id, dev_flags, conf_errname(errno));
+	return dev;
+}
+
 int conf_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		    uint32_t *out)
 {

@@ -212,6 +212,18 @@ int conf_test_cmd(int fd, struct iommu_test_cmd *cmd);
 int conf_check_map(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
 		   const void *uptr);
 int conf_check_refs(int fd, const void *uptr, uint64_t len, uint32_t refs);
+/* The IDs IOMMU_TEST_OP_MOCK_DOMAIN(_FLAGS) gives back. */
+struct conf_mock_dev {
+	uint32_t stdev_id;
+	uint32_t idev_id;
+	uint32_t hwpt_id;
+};
+/*
+ * MOCK_DOMAIN (or MOCK_DOMAIN_FLAGS when @flags_op) onto @pt_id (an IOAS or
+ * a HWPT); the IDs in *@dev when not NULL.
+ */
+int conf_mock_domain(int fd, bool flags_op, uint32_t pt_id, uint32_t dev_flags,
+		     struct conf_mock_dev *dev);
 /* HWPT_ALLOC of a paging HWPT; its ID in *@out when not NULL. */
 int conf_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		    uint32_t *out);
@@ -224,6 +236,15 @@ int conf_allow(int fd, uint32_t ioas, const struct iommu_iova_range *ranges,
 	       uint32_t num);
 int conf_option(int fd, uint32_t option_id, uint16_t op, uint32_t object_id,
 		uint64_t *val64);
+
+/* A mock device on @pt_id with its own mock domain (MOCK_DOMAIN_FLAGS when
+ * @flags is not 0); fails the case on error. */
+#define mock_domain(fd, pt_id) \
+	conf_mock_domain_at(__FILE__, __LINE__, fd, pt_id, 0)
+#define mock_domain_flags(fd, pt_id, flags) \
+	conf_mock_domain_at(__FILE__, __LINE__, fd, pt_id, flags)
+struct conf_mock_dev conf_mock_domain_at(const char *file, int line, int fd,
+					 uint32_t pt_id, uint32_t dev_flags);
 
 /* Is [iova, iova + len) mapped as exactly one area? Probes with UNMAP+MAP. */
 #define EXPECT_MAPPED(fd, ioas, va, iova, len) \
