@@ -768,7 +768,7 @@ static void node_statx(enum shim_node node, struct statx *stx)
 /* The node an emulated @fd was opened as; NONE for any other fd. */
 static enum shim_node node_of_fd(int fd)
 {
-	enum shim_node node = SHIM_NODE_NONE;
+	enum shim_node node;
 	struct shim_file *f;
 
 	if (!maybe_emulated(fd) || !(f = file_get(fd)))

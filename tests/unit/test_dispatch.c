@@ -230,23 +230,6 @@ static int option(struct uiommufd_ctx *ctx, uint32_t option_id, uint16_t op,
 	return rc;
 }
 
-static bool have_cap(int cap)
-{
-	return iommufd_umem_self()->ops->capable(iommufd_umem_self(), cap);
-}
-
-static void drop_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	assert_int_equal(syscall(SYS_capget, &hdr, data), 0);
-	data[cap / 32].effective &= ~(1U << (cap % 32));
-	assert_int_equal(syscall(SYS_capset, &hdr, data), 0);
-}
-
 static void option_rlimit_mode(void **state)
 {
 	struct uiommufd_ctx *ctx = *state;

@@ -118,22 +118,6 @@ static int mock_replace(struct uiommufd_ctx *ctx, uint32_t stdev,
 	return rc;
 }
 
-/* Does every IO page of [iova, iova + len) of mock HWPT @hwpt map @va? */
-static int check_map(struct uiommufd_ctx *ctx, uint32_t hwpt, uint64_t iova,
-		     uint64_t len, const void *va)
-{
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
-		.id = hwpt,
-		.check_map = { .iova = iova,
-			       .length = len,
-			       .uptr = (uintptr_t)va },
-	};
-
-	return do_ioctl(ctx, IOMMU_TEST_CMD, &cmd);
-}
-
 /* Is every page of [va, va + len) pinned by exactly @refs iopt_pages? */
 static int check_refs(struct uiommufd_ctx *ctx, const void *va, uint64_t len,
 		      unsigned int refs)
@@ -408,26 +392,6 @@ static void free_mock_domain(struct mock_pair *m)
 }
 
 /* ---- capabilities, limits, children ---------------------------------- */
-
-static bool have_cap(int cap)
-{
-	struct iommufd_umem *umem = iommufd_umem_self();
-
-	return umem->ops->capable(umem, cap);
-}
-
-static bool drop_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	data[cap / 32].effective &= ~(1U << (cap % 32));
-	return syscall(SYS_capset, &hdr, data) == 0 && !have_cap(cap);
-}
 
 struct counters {
 	unsigned long user_locked;

@@ -114,26 +114,6 @@ static char *fresh_buffer(size_t npages, int prot)
 	return p;
 }
 
-static bool have_cap(int cap)
-{
-	struct iommufd_umem *umem = iommufd_umem_self();
-
-	return umem->ops->capable(umem, cap);
-}
-
-static bool drop_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	data[cap / 32].effective &= ~(1U << (cap % 32));
-	return syscall(SYS_capset, &hdr, data) == 0 && !have_cap(cap);
-}
-
 static bool set_memlock_pages(uint64_t npages)
 {
 	struct rlimit rl;

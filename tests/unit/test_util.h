@@ -11,11 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <cmocka.h>
 
 #include "uiommufd/abi.h"
 #include "uiommufd/uiommufd.h"
+
+#include "iommufd_private.h"
 
 #define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define MAP_FIXED_RW (MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA)
@@ -140,6 +146,45 @@ static inline int ctx_teardown(void **state)
 {
 	uiommufd_close(*state);
 	return 0;
+}
+
+/* Is @cap (IOMMUFD_CAP_*) in this thread's effective set? */
+static inline bool have_cap(int cap)
+{
+	struct iommufd_umem *umem = iommufd_umem_self();
+
+	return umem->ops->capable(umem, cap);
+}
+
+/* Drop @cap from this thread's effective set; true if it is gone. */
+static inline bool drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	data[cap / 32].effective &= ~(1U << (cap % 32));
+	return syscall(SYS_capset, &hdr, data) == 0 && !have_cap(cap);
+}
+
+/* MD_CHECK_MAP: does every IO page of [iova, iova + len) of mock HWPT
+ * @hwpt map @va? 0 or the errno. */
+static inline int check_map(struct uiommufd_ctx *ctx, uint32_t hwpt,
+			    uint64_t iova, uint64_t len, const void *va)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt,
+		.check_map = { .iova = iova,
+			       .length = len,
+			       .uptr = (uintptr_t)va },
+	};
+
+	return do_ioctl(ctx, IOMMU_TEST_CMD, &cmd);
 }
 
 #define ctx_test(fn) \

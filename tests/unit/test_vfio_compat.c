@@ -73,21 +73,6 @@ static uint32_t mock_domain(struct uiommufd_ctx *ctx, uint32_t ioas,
 	return cmd.mock_domain.out_stdev_id;
 }
 
-static int check_map(struct uiommufd_ctx *ctx, uint32_t hwpt, uint64_t iova,
-		     uint64_t len, const void *uptr)
-{
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
-		.id = hwpt,
-		.check_map = { .iova = iova,
-			       .length = len,
-			       .uptr = (uintptr_t)uptr },
-	};
-
-	return do_ioctl(ctx, IOMMU_TEST_CMD, &cmd);
-}
-
 static unsigned int pins_at(const char *buf, size_t page)
 {
 	return iopt_pages_count_pins(iommufd_umem_self(),
@@ -351,21 +336,6 @@ static void v1_split_refused_under_access(void **state)
 
 /* ---- /dev/vfio/vfio accounting ------------------------------------ */
 
-static bool drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-	struct iommufd_umem *umem = iommufd_umem_self();
-
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	data[0].effective &= ~(1U << IOMMUFD_CAP_IPC_LOCK);
-	return syscall(SYS_capset, &hdr, data) == 0 &&
-	       !umem->ops->capable(umem, IOMMUFD_CAP_IPC_LOCK);
-}
-
 /* In a child (it drops a capability): 0 if the pins went to @expect. */
 static int child_charges(bool vfio_container)
 {
@@ -375,7 +345,7 @@ static int child_charges(bool vfio_container)
 	uint64_t mode = 9;
 	char *buf;
 
-	if (!drop_ipc_lock())
+	if (!drop_cap(IOMMUFD_CAP_IPC_LOCK))
 		return 2;
 	buf = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
