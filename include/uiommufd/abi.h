@@ -727,6 +727,256 @@ UIOMMUFD_ABI_OFF(vfio_iommu_type1_dirty_bitmap_get, bitmap, 16);
 #define VFIO_IOMMU_DIRTY_PAGES _IO(VFIO_TYPE, VFIO_BASE + 17)
 
 /* ====================================================================== */
+/* VFIO: device fds (PCI), on the group and the cdev path                 */
+/* ====================================================================== */
+
+/* VFIO_DEVICE_GET_INFO: what kind of device, how many regions and IRQs. */
+struct vfio_device_info {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_DEVICE_FLAGS_RESET (1 << 0)
+#define VFIO_DEVICE_FLAGS_PCI (1 << 1)
+#define VFIO_DEVICE_FLAGS_PLATFORM (1 << 2)
+#define VFIO_DEVICE_FLAGS_AMBA (1 << 3)
+#define VFIO_DEVICE_FLAGS_CCW (1 << 4)
+#define VFIO_DEVICE_FLAGS_AP (1 << 5)
+#define VFIO_DEVICE_FLAGS_FSL_MC (1 << 6)
+#define VFIO_DEVICE_FLAGS_CAPS (1 << 7)
+#define VFIO_DEVICE_FLAGS_CDX (1 << 8)
+	__u32 num_regions;
+	__u32 num_irqs;
+	__u32 cap_offset;
+	__u32 pad;
+};
+UIOMMUFD_ABI_SIZE(vfio_device_info, 24);
+UIOMMUFD_ABI_OFF(vfio_device_info, argsz, 0);
+UIOMMUFD_ABI_OFF(vfio_device_info, flags, 4);
+UIOMMUFD_ABI_OFF(vfio_device_info, num_regions, 8);
+UIOMMUFD_ABI_OFF(vfio_device_info, num_irqs, 12);
+UIOMMUFD_ABI_OFF(vfio_device_info, cap_offset, 16);
+UIOMMUFD_ABI_OFF(vfio_device_info, pad, 20);
+#define VFIO_DEVICE_GET_INFO _IO(VFIO_TYPE, VFIO_BASE + 7)
+
+#define VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP 5
+
+/* VFIO_DEVICE_GET_REGION_INFO: one region's size, offset and access. */
+struct vfio_region_info {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_REGION_INFO_FLAG_READ (1 << 0)
+#define VFIO_REGION_INFO_FLAG_WRITE (1 << 1)
+#define VFIO_REGION_INFO_FLAG_MMAP (1 << 2)
+#define VFIO_REGION_INFO_FLAG_CAPS (1 << 3)
+	__u32 index;
+	__u32 cap_offset;
+	__aligned_u64 size;
+	__aligned_u64 offset;
+};
+UIOMMUFD_ABI_SIZE(vfio_region_info, 32);
+UIOMMUFD_ABI_OFF(vfio_region_info, argsz, 0);
+UIOMMUFD_ABI_OFF(vfio_region_info, flags, 4);
+UIOMMUFD_ABI_OFF(vfio_region_info, index, 8);
+UIOMMUFD_ABI_OFF(vfio_region_info, cap_offset, 12);
+UIOMMUFD_ABI_OFF(vfio_region_info, size, 16);
+UIOMMUFD_ABI_OFF(vfio_region_info, offset, 24);
+#define VFIO_DEVICE_GET_REGION_INFO _IO(VFIO_TYPE, VFIO_BASE + 8)
+
+/* Region capabilities. */
+#define VFIO_REGION_INFO_CAP_SPARSE_MMAP 1
+struct vfio_region_sparse_mmap_area {
+	__aligned_u64 offset;
+	__aligned_u64 size;
+};
+UIOMMUFD_ABI_SIZE(vfio_region_sparse_mmap_area, 16);
+
+struct vfio_region_info_cap_sparse_mmap {
+	struct vfio_info_cap_header header;
+	__u32 nr_areas;
+	__u32 reserved;
+	struct vfio_region_sparse_mmap_area areas[];
+};
+UIOMMUFD_ABI_SIZE(vfio_region_info_cap_sparse_mmap, 16);
+UIOMMUFD_ABI_OFF(vfio_region_info_cap_sparse_mmap, nr_areas, 8);
+UIOMMUFD_ABI_OFF(vfio_region_info_cap_sparse_mmap, areas, 16);
+
+#define VFIO_REGION_INFO_CAP_TYPE 2
+struct vfio_region_info_cap_type {
+	struct vfio_info_cap_header header;
+	__u32 type;
+	__u32 subtype;
+};
+UIOMMUFD_ABI_SIZE(vfio_region_info_cap_type, 16);
+
+/* A BAR holding an MSI-X table that may still be mmapped whole. */
+#define VFIO_REGION_INFO_CAP_MSIX_MAPPABLE 3
+
+/* VFIO_DEVICE_GET_IRQ_INFO: one interrupt index and its vectors. */
+struct vfio_irq_info {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_IRQ_INFO_EVENTFD (1 << 0)
+#define VFIO_IRQ_INFO_MASKABLE (1 << 1)
+#define VFIO_IRQ_INFO_AUTOMASKED (1 << 2)
+#define VFIO_IRQ_INFO_NORESIZE (1 << 3)
+	__u32 index;
+	__u32 count;
+};
+UIOMMUFD_ABI_SIZE(vfio_irq_info, 16);
+UIOMMUFD_ABI_OFF(vfio_irq_info, argsz, 0);
+UIOMMUFD_ABI_OFF(vfio_irq_info, flags, 4);
+UIOMMUFD_ABI_OFF(vfio_irq_info, index, 8);
+UIOMMUFD_ABI_OFF(vfio_irq_info, count, 12);
+#define VFIO_DEVICE_GET_IRQ_INFO _IO(VFIO_TYPE, VFIO_BASE + 9)
+
+/* VFIO_DEVICE_SET_IRQS: trigger, mask or unmask vectors [start, +count). */
+struct vfio_irq_set {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_IRQ_SET_DATA_NONE (1 << 0)
+#define VFIO_IRQ_SET_DATA_BOOL (1 << 1)
+#define VFIO_IRQ_SET_DATA_EVENTFD (1 << 2)
+#define VFIO_IRQ_SET_ACTION_MASK (1 << 3)
+#define VFIO_IRQ_SET_ACTION_UNMASK (1 << 4)
+#define VFIO_IRQ_SET_ACTION_TRIGGER (1 << 5)
+	__u32 index;
+	__u32 start;
+	__u32 count;
+	__u8 data[];
+};
+UIOMMUFD_ABI_SIZE(vfio_irq_set, 20);
+UIOMMUFD_ABI_OFF(vfio_irq_set, argsz, 0);
+UIOMMUFD_ABI_OFF(vfio_irq_set, flags, 4);
+UIOMMUFD_ABI_OFF(vfio_irq_set, index, 8);
+UIOMMUFD_ABI_OFF(vfio_irq_set, start, 12);
+UIOMMUFD_ABI_OFF(vfio_irq_set, count, 16);
+UIOMMUFD_ABI_OFF(vfio_irq_set, data, 20);
+#define VFIO_DEVICE_SET_IRQS _IO(VFIO_TYPE, VFIO_BASE + 10)
+
+#define VFIO_IRQ_SET_DATA_TYPE_MASK                        \
+	(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL | \
+	 VFIO_IRQ_SET_DATA_EVENTFD)
+#define VFIO_IRQ_SET_ACTION_TYPE_MASK                            \
+	(VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK | \
+	 VFIO_IRQ_SET_ACTION_TRIGGER)
+
+#define VFIO_DEVICE_RESET _IO(VFIO_TYPE, VFIO_BASE + 11)
+
+/* vfio-pci's regions and interrupt indexes. */
+enum {
+	VFIO_PCI_BAR0_REGION_INDEX,
+	VFIO_PCI_BAR1_REGION_INDEX,
+	VFIO_PCI_BAR2_REGION_INDEX,
+	VFIO_PCI_BAR3_REGION_INDEX,
+	VFIO_PCI_BAR4_REGION_INDEX,
+	VFIO_PCI_BAR5_REGION_INDEX,
+	VFIO_PCI_ROM_REGION_INDEX,
+	VFIO_PCI_CONFIG_REGION_INDEX,
+	VFIO_PCI_VGA_REGION_INDEX,
+	VFIO_PCI_NUM_REGIONS = 9
+};
+
+enum {
+	VFIO_PCI_INTX_IRQ_INDEX,
+	VFIO_PCI_MSI_IRQ_INDEX,
+	VFIO_PCI_MSIX_IRQ_INDEX,
+	VFIO_PCI_ERR_IRQ_INDEX,
+	VFIO_PCI_REQ_IRQ_INDEX,
+	VFIO_PCI_NUM_IRQS
+};
+
+/*
+ * Not uAPI but fixed by vfio-pci all the same (programs compute it): the
+ * file offset of region I is I << 40.
+ */
+#define VFIO_PCI_OFFSET_SHIFT 40
+
+/* VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: who shares the reset. */
+struct vfio_pci_dependent_device {
+	union {
+		__u32 group_id;
+		__u32 devid;
+#define VFIO_PCI_DEVID_OWNED 0
+#define VFIO_PCI_DEVID_NOT_OWNED -1
+	};
+	__u16 segment;
+	__u8 bus;
+	__u8 devfn;
+};
+UIOMMUFD_ABI_SIZE(vfio_pci_dependent_device, 8);
+UIOMMUFD_ABI_OFF(vfio_pci_dependent_device, segment, 4);
+UIOMMUFD_ABI_OFF(vfio_pci_dependent_device, bus, 6);
+UIOMMUFD_ABI_OFF(vfio_pci_dependent_device, devfn, 7);
+
+struct vfio_pci_hot_reset_info {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID (1 << 0)
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED (1 << 1)
+	__u32 count;
+	struct vfio_pci_dependent_device devices[];
+};
+UIOMMUFD_ABI_SIZE(vfio_pci_hot_reset_info, 12);
+UIOMMUFD_ABI_OFF(vfio_pci_hot_reset_info, count, 8);
+UIOMMUFD_ABI_OFF(vfio_pci_hot_reset_info, devices, 12);
+#define VFIO_DEVICE_GET_PCI_HOT_RESET_INFO _IO(VFIO_TYPE, VFIO_BASE + 12)
+
+struct vfio_pci_hot_reset {
+	__u32 argsz;
+	__u32 flags;
+	__u32 count;
+	__s32 group_fds[];
+};
+UIOMMUFD_ABI_SIZE(vfio_pci_hot_reset, 12);
+#define VFIO_DEVICE_PCI_HOT_RESET _IO(VFIO_TYPE, VFIO_BASE + 13)
+
+#define VFIO_DEVICE_QUERY_GFX_PLANE _IO(VFIO_TYPE, VFIO_BASE + 14)
+#define VFIO_DEVICE_GET_GFX_DMABUF _IO(VFIO_TYPE, VFIO_BASE + 15)
+#define VFIO_DEVICE_IOEVENTFD _IO(VFIO_TYPE, VFIO_BASE + 16)
+
+/* VFIO_DEVICE_FEATURE: get, set or probe one feature of a device. */
+struct vfio_device_feature {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_DEVICE_FEATURE_MASK (0xffff)
+#define VFIO_DEVICE_FEATURE_GET (1 << 16)
+#define VFIO_DEVICE_FEATURE_SET (1 << 17)
+#define VFIO_DEVICE_FEATURE_PROBE (1 << 18)
+	__u8 data[];
+};
+UIOMMUFD_ABI_SIZE(vfio_device_feature, 8);
+#define VFIO_DEVICE_FEATURE _IO(VFIO_TYPE, VFIO_BASE + 17)
+
+/* cdev path: bind the device fd to an iommufd, then attach it to a PT. */
+struct vfio_device_bind_iommufd {
+	__u32 argsz;
+	__u32 flags;
+	__s32 iommufd;
+	__u32 out_devid;
+};
+UIOMMUFD_ABI_SIZE(vfio_device_bind_iommufd, 16);
+UIOMMUFD_ABI_OFF(vfio_device_bind_iommufd, argsz, 0);
+UIOMMUFD_ABI_OFF(vfio_device_bind_iommufd, flags, 4);
+UIOMMUFD_ABI_OFF(vfio_device_bind_iommufd, iommufd, 8);
+UIOMMUFD_ABI_OFF(vfio_device_bind_iommufd, out_devid, 12);
+#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+
+struct vfio_device_attach_iommufd_pt {
+	__u32 argsz;
+	__u32 flags;
+	__u32 pt_id;
+};
+UIOMMUFD_ABI_SIZE(vfio_device_attach_iommufd_pt, 12);
+UIOMMUFD_ABI_OFF(vfio_device_attach_iommufd_pt, pt_id, 8);
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+
+struct vfio_device_detach_iommufd_pt {
+	__u32 argsz;
+	__u32 flags;
+};
+UIOMMUFD_ABI_SIZE(vfio_device_detach_iommufd_pt, 8);
+#define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
+
+/* ====================================================================== */
 /* IOMMU_TEST_CMD: the test-only interface of a kernel built with        */
 /* CONFIG_IOMMUFD_TEST (Linux 6.12 drivers/iommu/iommufd/iommufd_test.h). */
 /* Its mock IOMMU and mock devices are how the kernel's selftests, and    */
