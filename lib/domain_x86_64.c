@@ -5,6 +5,7 @@
  * 2 MiB and 1 GiB pages, dirty bits set by device writes.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "domain_x86_64.h"
 
@@ -12,8 +13,16 @@ struct x86_domain {
 	struct iommu_domain domain;
 	struct pgtable_x86 *pt;
 	pthread_mutex_t lock; /* serialises map and unmap */
+	/*
+	 * Held for reading by device DMA while it copies, for writing by
+	 * unmap: once an unmap returns, no device still touches the pages it
+	 * took away, so the caller may unpin them (and the program free them).
+	 */
+	pthread_rwlock_t dma_lock;
 	bool dirty_tracking;
 };
+
+static const struct iommu_domain_ops x86_domain_ops;
 
 static struct x86_domain *to_x86(struct iommu_domain *domain)
 {
@@ -54,7 +63,9 @@ static uint64_t x86_unmap_pages(struct iommu_domain *domain, uint64_t iova,
 	uint64_t ret;
 
 	pthread_mutex_lock(&d->lock);
+	pthread_rwlock_wrlock(&d->dma_lock);
 	pgtable_x86_unmap(d->pt, iova, pgsize * pgcount);
+	pthread_rwlock_unlock(&d->dma_lock);
 	pthread_mutex_unlock(&d->lock);
 	/* A hole is not an error: the range is gone either way. */
 	ret = pgsize * pgcount;
@@ -72,7 +83,53 @@ static void x86_domain_free(struct iommu_domain *domain)
 
 	pgtable_x86_free(d->pt);
 	pthread_mutex_destroy(&d->lock);
+	pthread_rwlock_destroy(&d->dma_lock);
 	iommufd_free(d);
+}
+
+bool is_x86_domain(const struct iommu_domain *domain)
+{
+	return domain && domain->ops == &x86_domain_ops;
+}
+
+int x86_domain_dma(struct iommu_domain *domain, struct pgtable_x86_tlb *tlb,
+		   uint64_t iova, void *buf, size_t len, bool write,
+		   uint64_t *fault_iova)
+{
+	struct x86_domain *d = to_x86(domain);
+	unsigned int access = write ? PGTABLE_PROT_WRITE : PGTABLE_PROT_READ;
+	char *p = buf;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&d->dma_lock);
+	while (len) {
+		uint64_t left;
+		uintptr_t host =
+			pgtable_x86_translate(d->pt, tlb, iova, access, &left);
+		size_t n;
+
+		if (!host) {
+			*fault_iova = iova;
+			rc = -EFAULT;
+			break;
+		}
+		n = left < len ? left : len;
+		if (write)
+			memcpy((void *)host, p, n);
+		else
+			memcpy(p, (const void *)host, n);
+		p += n;
+		iova += n;
+		len -= n;
+		/* A transfer running off the top of the IOVA space faults. */
+		if (len && !iova) {
+			*fault_iova = iova;
+			rc = -EFAULT;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&d->dma_lock);
+	return rc;
 }
 
 static const struct iommu_domain_ops x86_domain_ops = {
@@ -128,6 +185,7 @@ struct iommu_domain *x86_domain_alloc(bool dirty_tracking)
 		return NULL;
 	}
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_rwlock_init(&d->dma_lock, NULL);
 	d->domain.type = IOMMU_DOMAIN_PAGING;
 	d->domain.ops = &x86_domain_ops;
 	d->domain.pgsize_bitmap = PGTABLE_X86_PGSIZES;
@@ -137,3 +195,65 @@ struct iommu_domain *x86_domain_alloc(bool dirty_tracking)
 		d->domain.dirty_ops = &x86_dirty_ops;
 	return &d->domain;
 }
+
+/* ---- the IOMMU emulated devices sit behind --------------------------- */
+
+static int x86_attach_dev(struct iommu_domain *domain, struct iommufd_dev *dev)
+{
+	(void)domain;
+	(void)dev;
+	return 0;
+}
+
+static const struct iommu_domain_ops x86_blocking_ops = {
+	.attach_dev = x86_attach_dev,
+};
+
+static struct iommu_domain x86_blocking_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &x86_blocking_ops,
+	.owner = &x86_iommu_driver,
+};
+
+static struct iommu_domain *
+x86_domain_alloc_user(struct iommufd_dev *dev, uint32_t flags,
+		      struct iommu_domain *parent,
+		      const struct iommu_user_data *user_data, int *err)
+{
+	struct iommu_domain *domain;
+
+	(void)dev;
+	/* No nesting: this IOMMU has one stage. */
+	if (parent || user_data ||
+	    (flags & ~(uint32_t)IOMMU_HWPT_ALLOC_DIRTY_TRACKING)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	domain = x86_domain_alloc(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	if (!domain) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	domain->owner = &x86_iommu_driver;
+	return domain;
+}
+
+static bool x86_capable(struct iommufd_dev *dev, enum iommu_cap cap)
+{
+	(void)dev;
+	return cap == IOMMU_CAP_CACHE_COHERENCY ||
+	       cap == IOMMU_CAP_DIRTY_TRACKING;
+}
+
+const struct iommu_driver x86_iommu_driver = {
+	.name = "uiommufd_x86",
+	.domain_alloc_user = x86_domain_alloc_user,
+	.capable = x86_capable,
+	.blocked_domain = &x86_blocking_domain,
+};
+
+/* Where x86 IOMMUs put the interrupt window (IOMMU_RESV_MSI). */
+const struct iommu_resv_region x86_msi_window = {
+	.start = 0xfee00000,
+	.last = 0xfeefffff,
+};

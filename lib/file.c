@@ -157,3 +157,57 @@ struct uiommufd_file *iommufd_file_get(struct uiommufd_ctx *ictx, int fd,
 	}
 	return file;
 }
+
+/* ---- the methods of files ------------------------------------------- */
+
+UIOMMUFD_EXPORT enum uiommufd_file_kind
+uiommufd_file_kind(struct uiommufd_file *file)
+{
+	return file->ops ? file->ops->kind : UIOMMUFD_FILE_OTHER;
+}
+
+UIOMMUFD_EXPORT int uiommufd_file_ioctl(struct uiommufd_file *file,
+					unsigned long request, void *arg)
+{
+	int rc = -ENOTTY;
+
+	if (file->ops && file->ops->ioctl)
+		rc = file->ops->ioctl(file, (unsigned int)request,
+				      (uint64_t)(uintptr_t)arg);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
+UIOMMUFD_EXPORT ssize_t uiommufd_file_rw(struct uiommufd_file *file, void *buf,
+					 size_t count, uint64_t offset,
+					 bool write)
+{
+	ssize_t rc = -EINVAL;
+
+	if (file->ops && file->ops->rw)
+		rc = file->ops->rw(file, (uint64_t)(uintptr_t)buf, count,
+				   offset, write);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+UIOMMUFD_EXPORT int uiommufd_file_mmap(struct uiommufd_file *file,
+				       uint64_t offset, uint64_t len, int flags,
+				       int *fd, uint64_t *fd_offset)
+{
+	int rc = -ENODEV;
+
+	if (file->ops && file->ops->mmap)
+		rc = file->ops->mmap(file, offset, len, flags, fd, fd_offset);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}

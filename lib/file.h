@@ -10,9 +10,25 @@
 
 #include "iommufd_private.h"
 
+/*
+ * What a kind of file answers besides close (NULL members: the file has no
+ * such method, and the call fails as the kernel fails it for such a file).
+ * Each returns a -errno on failure; @arg and @buf are the caller's.
+ */
+struct iommufd_file_ops {
+	enum uiommufd_file_kind kind;
+	int (*ioctl)(struct uiommufd_file *file, unsigned int cmd,
+		     uint64_t arg);
+	ssize_t (*rw)(struct uiommufd_file *file, uint64_t buf, size_t count,
+		      uint64_t offset, bool write);
+	int (*mmap)(struct uiommufd_file *file, uint64_t offset, uint64_t len,
+		    int flags, int *fd, uint64_t *fd_offset);
+};
+
 struct uiommufd_file {
 	atomic_uint refs;
 	void (*release)(struct uiommufd_file *file);
+	const struct iommufd_file_ops *ops; /* NULL: none of them */
 };
 
 void iommufd_file_init(struct uiommufd_file *file,

@@ -119,14 +119,19 @@ int iommu_attach_device(struct iommu_domain *domain, struct iommufd_dev *dev)
 
 	if (domain->ops->attach_dev)
 		rc = domain->ops->attach_dev(domain, dev);
-	if (!rc)
+	if (!rc) {
+		pthread_rwlock_wrlock(&dev->domain_lock);
 		dev->domain = domain;
+		pthread_rwlock_unlock(&dev->domain_lock);
+	}
 	return rc;
 }
 
 void iommu_detach_device(struct iommufd_dev *dev)
 {
+	pthread_rwlock_wrlock(&dev->domain_lock);
 	dev->domain = dev->driver->blocked_domain;
+	pthread_rwlock_unlock(&dev->domain_lock);
 }
 
 bool iommu_device_capable(struct iommufd_dev *dev, enum iommu_cap cap)

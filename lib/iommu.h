@@ -110,7 +110,13 @@ struct iommu_resv_region {
  */
 struct iommufd_dev {
 	const struct iommu_driver *driver;
+	/*
+	 * Changes under @domain_lock (written), which the device's own DMA
+	 * holds (read) while it uses the domain, so that a domain is never
+	 * freed under a transfer.
+	 */
 	struct iommu_domain *domain;
+	pthread_rwlock_t domain_lock;
 	unsigned long flags; /* the driver's */
 	void *priv;
 	/* Become reserved IOVA of every IOAS the device is attached to */

@@ -549,3 +549,9 @@ UIOMMUFD_EXPORT int uiommufd_ioctl(struct uiommufd_ctx *ictx,
 	}
 	return rc;
 }
+
+UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_ctx_ref(struct uiommufd_ctx *ictx)
+{
+	iommufd_ctx_get(ictx);
+	return ictx;
+}

@@ -435,6 +435,7 @@ struct iommufd_dev *mock_dev_create(unsigned long dev_flags, int *err)
 	mdev->dev.driver = &mock_driver;
 	mdev->dev.domain = &mock_blocking_domain;
 	mdev->dev.flags = dev_flags;
+	pthread_rwlock_init(&mdev->dev.domain_lock, NULL);
 	return &mdev->dev;
 }
 
@@ -443,5 +444,6 @@ void mock_dev_destroy(struct iommufd_dev *dev)
 	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
 
 	mock_id_free(mdev->id);
+	pthread_rwlock_destroy(&mdev->dev.domain_lock);
 	iommufd_free(mdev);
 }

@@ -10,6 +10,10 @@
 #ifndef UIOMMUFD_H
 #define UIOMMUFD_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,6 +47,10 @@ UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_open_vfio_container(void);
 /**
  * uiommufd_close() - release a context, as the last close() of the file.
  * @ctx: a context from uiommufd_open(); NULL is ignored.
+ *
+ * Drops the caller's reference; while a VFIO device bound to the context
+ * (or a group set to it) holds another, the context lives on, as the
+ * kernel's file does.
  *
  * Every object of the context is destroyed, dependents before the objects
  * they use. The caller must make sure no other thread is still inside
@@ -126,6 +134,74 @@ UIOMMUFD_EXPORT void uiommufd_file_put(struct uiommufd_file *file);
  * Return: 0, or -1 with errno EBADF if @fd is not such an fd.
  */
 UIOMMUFD_EXPORT int uiommufd_fd_close(int fd);
+
+/**
+ * enum uiommufd_file_kind - what a library file is, for a frontend that
+ * must answer fstat() or route calls: an access or fault fd, a VFIO device
+ * fd, a VFIO group.
+ */
+enum uiommufd_file_kind {
+	UIOMMUFD_FILE_OTHER,
+	UIOMMUFD_FILE_VFIO_DEVICE,
+	UIOMMUFD_FILE_VFIO_GROUP,
+};
+
+UIOMMUFD_EXPORT enum uiommufd_file_kind
+uiommufd_file_kind(struct uiommufd_file *file);
+
+/**
+ * uiommufd_file_ioctl() - ioctl(2) on a library file's fd. Same contract
+ * as uiommufd_ioctl(): the kernel's results and errno (ENOTTY for a file
+ * without ioctls).
+ */
+UIOMMUFD_EXPORT int uiommufd_file_ioctl(struct uiommufd_file *file,
+					unsigned long request, void *arg);
+
+/**
+ * uiommufd_file_rw() - pread(2)/pwrite(2) of @count bytes at @offset of a
+ * library file (a VFIO device's regions). @buf is the caller's memory; a
+ * bad one gives EFAULT. Return: bytes moved, or -1 with errno set.
+ */
+UIOMMUFD_EXPORT ssize_t uiommufd_file_rw(struct uiommufd_file *file, void *buf,
+					 size_t count, uint64_t offset,
+					 bool write);
+
+/**
+ * uiommufd_file_mmap() - what mmap(2) of @len bytes at @offset of a
+ * library file with mmap @flags maps: the frontend maps *@fd at
+ * *@fd_offset instead (the memory behind a mappable BAR).
+ * Return: 0, or -1 with errno (EINVAL: not mappable there, as the
+ * kernel's; ENODEV: the file cannot be mapped at all).
+ */
+UIOMMUFD_EXPORT int uiommufd_file_mmap(struct uiommufd_file *file,
+				       uint64_t offset, uint64_t len, int flags,
+				       int *fd, uint64_t *fd_offset);
+
+/**
+ * struct uiommufd_host_ops - how the library reaches the fds a VFIO
+ * request names (VFIO_DEVICE_BIND_IOMMUFD's iommufd,
+ * VFIO_GROUP_SET_CONTAINER's container, VFIO_DEVICE_PCI_HOT_RESET's
+ * groups), process-wide.
+ * @ctx_get: the context behind @fd with a new reference (taken with
+ *	uiommufd_ctx_ref(), dropped by the library with uiommufd_close()),
+ *	or NULL with *err set: -EBADF for no such fd, -EBADFD for an fd that
+ *	is not an iommufd.
+ * @file_get: the library file behind @fd, referenced, or NULL.
+ */
+struct uiommufd_host_ops {
+	struct uiommufd_ctx *(*ctx_get)(void *opaque, int fd, int *err);
+	struct uiommufd_file *(*file_get)(void *opaque, int fd);
+};
+
+UIOMMUFD_EXPORT void uiommufd_set_host_ops(const struct uiommufd_host_ops *ops,
+					   void *opaque);
+
+/**
+ * uiommufd_ctx_ref() - one more reference to @ctx: uiommufd_close() then
+ * drops one, and the last one releases the context.
+ * Return: @ctx.
+ */
+UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_ctx_ref(struct uiommufd_ctx *ctx);
 
 /**
  * uiommufd_version() - the library's version string, e.g. "0.1.0".
