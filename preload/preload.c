@@ -56,8 +56,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/mman.h>
+#include <uiommufd/device.h>
 #include <uiommufd/uiommufd.h>
 
+#include "sysfs.h"
 #include "trace.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
@@ -104,6 +108,15 @@ REAL(__open64_2, int, (const char *, int))
 REAL(__openat_2, int, (int, const char *, int))
 REAL(__openat64_2, int, (int, const char *, int))
 REAL(close, int, (int))
+REAL(fopen, FILE *, (const char *, const char *))
+REAL(fopen64, FILE *, (const char *, const char *))
+REAL(opendir, DIR *, (const char *))
+REAL(readlink, ssize_t, (const char *, char *, size_t))
+REAL(readlinkat, ssize_t, (int, const char *, char *, size_t))
+REAL(realpath, char *, (const char *, char *))
+REAL(canonicalize_file_name, char *, (const char *))
+REAL(mmap, void *, (void *, size_t, int, int, int, off_t))
+REAL(mmap64, void *, (void *, size_t, int, int, int, off64_t))
 REAL(close_range, int, (unsigned int, unsigned int, int))
 REAL(closefrom, void, (int))
 REAL(ioctl, int, (int, unsigned long, ...))
@@ -192,6 +205,18 @@ enum shim_node {
 	SHIM_NODE_NONE,
 	SHIM_NODE_IOMMU,
 	SHIM_NODE_VFIO_CONTAINER,
+	/* Numbered nodes of emulated devices: /dev/vfio/N, and the cdevs
+	 * /dev/vfio/devices/vfioN. */
+	SHIM_NODE_VFIO_GROUP,
+	SHIM_NODE_VFIO_CDEV,
+	/* Not a node: a device fd from a group, an anonymous inode. */
+	SHIM_NODE_VFIO_DEVICE,
+};
+
+/* A node and, for numbered ones, its number. */
+struct node_id {
+	enum shim_node node;
+	unsigned int nr;
 };
 
 #define SHIM_MISC_MAJOR 10
@@ -206,6 +231,35 @@ static const struct {
 };
 
 #define SHIM_NR_NODES (sizeof(shim_nodes) / sizeof(shim_nodes[0]))
+
+/* Is @s (of @len bytes) a decimal number without leading zeros? */
+static bool is_number(const char *s, size_t len, unsigned int *val)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (!len || len > 9 || (s[0] == '0' && len > 1))
+		return false;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	*val = (unsigned int)v;
+	return true;
+}
+
+/* Do emulated devices have group (or cdev) @nr? */
+static bool have_numbered(enum shim_node node, unsigned int nr)
+{
+	const struct uiommufd_pci_dev_desc *d;
+	unsigned int i;
+
+	for (i = 0; (d = sysfs_device(i)); i++)
+		if ((node == SHIM_NODE_VFIO_GROUP ? d->group : d->index) == nr)
+			return true;
+	return false;
+}
 
 /*
  * Normalise the absolute @path into @out: empty and "." components and
@@ -259,11 +313,17 @@ static bool may_be_node(const char *path)
 
 	while (start > path && start[-1] != '/')
 		start--;
+	unsigned int nr;
+
 	for (i = 1; i < SHIM_NR_NODES; i++)
 		if (strlen(shim_nodes[i].name) == (size_t)(end - start) &&
 		    !memcmp(start, shim_nodes[i].name, end - start))
 			return true;
-	return false;
+	if (!sysfs_device(0))
+		return false;
+	return is_number(start, end - start, &nr) ||
+	       (end - start > 4 && !memcmp(start, "vfio", 4) &&
+		is_number(start + 4, end - start - 4, &nr));
 }
 
 /*
@@ -271,14 +331,15 @@ static bool may_be_node(const char *path)
  * name? Relative paths are resolved through the directory's name, so
  * "iommu" from a process whose cwd is /dev counts too.
  */
-static enum shim_node node_of_path(int dirfd, const char *path)
+static struct node_id node_of_path(int dirfd, const char *path)
 {
 	char dir[PATH_MAX + 8], full[2 * PATH_MAX + 16], norm[sizeof(full)];
+	struct node_id none = { SHIM_NODE_NONE, 0 }, id = none;
 	const char *abs = path;
 	size_t i;
 
 	if (!path || !may_be_node(path))
-		return SHIM_NODE_NONE;
+		return none;
 	if (path[0] != '/') {
 		int saved_errno = errno;
 		ssize_t n;
@@ -295,17 +356,27 @@ static enum shim_node node_of_path(int dirfd, const char *path)
 		}
 		errno = saved_errno;
 		if (n <= 0 || dir[0] != '/')
-			return SHIM_NODE_NONE;
+			return none;
 		dir[n] = '\0';
 		snprintf(full, sizeof(full), "%s/%s", dir, path);
 		abs = full;
 	}
 	if (!normalize_abspath(abs, norm, sizeof(norm)))
-		return SHIM_NODE_NONE;
+		return none;
 	for (i = 1; i < SHIM_NR_NODES; i++)
-		if (!strcmp(norm, shim_nodes[i].path))
-			return (enum shim_node)i;
-	return SHIM_NODE_NONE;
+		if (!strcmp(norm, shim_nodes[i].path)) {
+			id.node = (enum shim_node)i;
+			return id;
+		}
+	if (!strncmp(norm, "/dev/vfio/devices/vfio", 22) &&
+	    is_number(norm + 22, strlen(norm + 22), &id.nr))
+		id.node = SHIM_NODE_VFIO_CDEV;
+	else if (!strncmp(norm, "/dev/vfio/", 10) &&
+		 is_number(norm + 10, strlen(norm + 10), &id.nr))
+		id.node = SHIM_NODE_VFIO_GROUP;
+	if (id.node && !have_numbered(id.node, id.nr))
+		return none;
+	return id;
 }
 
 /* ---- the fd table ------------------------------------------------------ */
@@ -316,7 +387,8 @@ static enum shim_node node_of_path(int dirfd, const char *path)
  */
 struct shim_file {
 	atomic_long refs; /* one per fd, one per call in flight */
-	enum shim_node node; /* what fstat() reports */
+	struct node_id id; /* what fstat() reports */
+	_Atomic int64_t pos; /* read()/write() position of a device fd */
 	struct uiommufd_ctx *ctx;
 	struct uiommufd_file *lfile;
 	struct shim_file *next_dropped; /* see forget_range_locked() */
@@ -517,7 +589,9 @@ static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 	if (!f)
 		return -ENOMEM;
 	atomic_init(&f->refs, 1);
-	f->node = SHIM_NODE_IOMMU;
+	f->id.node = uiommufd_file_kind(file) == UIOMMUFD_FILE_VFIO_DEVICE ?
+			     SHIM_NODE_VFIO_DEVICE :
+			     SHIM_NODE_IOMMU;
 	f->lfile = file;
 	fd = install_file(f, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -557,6 +631,27 @@ static const struct uiommufd_fd_ops shim_fd_ops = {
 	.get = shim_get_fd,
 };
 
+/* struct uiommufd_host_ops: the fds VFIO requests name. */
+static struct uiommufd_ctx *shim_ctx_get(void *opaque, int fd, int *err)
+{
+	struct uiommufd_ctx *ctx = NULL;
+	struct shim_file *f;
+
+	(void)opaque;
+	f = maybe_emulated(fd) ? file_get(fd) : NULL;
+	if (f && f->ctx)
+		ctx = uiommufd_ctx_ref(f->ctx);
+	file_put(f);
+	if (!ctx)
+		*err = f || real(fcntl)(fd, F_GETFD) >= 0 ? -EBADFD : -EBADF;
+	return ctx;
+}
+
+static const struct uiommufd_host_ops shim_host_ops = {
+	.ctx_get = shim_ctx_get,
+	.file_get = shim_get_fd,
+};
+
 /* ---- opening ----------------------------------------------------------- */
 
 /*
@@ -564,10 +659,11 @@ static const struct uiommufd_fd_ops shim_fd_ops = {
  * device is refused here the same way. Both nodes give a new iommufd
  * context; /dev/vfio/vfio's charges pins as VFIO does.
  */
-static int open_node(enum shim_node node, int flags)
+static int open_node(struct node_id id, int flags)
 {
+	enum shim_node node = id.node;
 	struct shim_file *f;
-	int fd;
+	int fd, rc = 0;
 
 	if ((flags & O_CREAT) && (flags & O_EXCL)) {
 		errno = EEXIST;
@@ -589,21 +685,26 @@ static int open_node(enum shim_node node, int flags)
 		return -1;
 	}
 	atomic_init(&f->refs, 1);
-	f->node = node;
+	f->id = id;
 	call_enter();
-	if (node == SHIM_NODE_VFIO_CONTAINER)
+	if (node == SHIM_NODE_VFIO_GROUP)
+		rc = uiommufd_vfio_group_open(id.nr, &f->lfile);
+	else if (node == SHIM_NODE_VFIO_CDEV)
+		rc = uiommufd_vfio_cdev_open(id.nr, &f->lfile);
+	else if (node == SHIM_NODE_VFIO_CONTAINER)
 		f->ctx = uiommufd_open_vfio_container();
 	else
 		f->ctx = uiommufd_open();
 	if (f->ctx)
 		uiommufd_set_fd_ops(f->ctx, &shim_fd_ops, NULL);
 	call_exit();
-	if (!f->ctx) {
+	if (!f->ctx && !f->lfile) {
 		free(f);
-		errno = ENOMEM;
+		errno = rc ? -rc : ENOMEM;
 		return -1;
 	}
-	atomic_fetch_add(&shim_nr_contexts, 1);
+	if (f->ctx)
+		atomic_fetch_add(&shim_nr_contexts, 1);
 
 	fd = install_file(f, flags);
 	if (fd < 0) {
@@ -713,10 +814,26 @@ static bool any_emulated(unsigned int first, unsigned int last)
 
 /* What stat(2) says about a node: a character device anyone may open,
  * dated like /dev/null. */
-static void node_stat(enum shim_node node, struct stat *st)
+static void node_stat(struct node_id id, struct stat *st)
 {
-	unsigned int minor = shim_nodes[node].minor;
+	unsigned int major = SHIM_MISC_MAJOR, minor = 0;
 	struct stat null;
+
+	switch (id.node) {
+	case SHIM_NODE_VFIO_GROUP:
+		major = SHIM_VFIO_GROUP_MAJOR;
+		minor = id.nr;
+		break;
+	case SHIM_NODE_VFIO_CDEV:
+		major = SHIM_VFIO_CDEV_MAJOR;
+		minor = id.nr;
+		break;
+	case SHIM_NODE_VFIO_DEVICE:
+		major = 0;
+		break;
+	default:
+		minor = shim_nodes[id.node].minor;
+	}
 
 	memset(st, 0, sizeof(*st));
 	if (!syscall(SYS_newfstatat, AT_FDCWD, "/dev/null", &null, 0)) {
@@ -725,14 +842,19 @@ static void node_stat(enum shim_node node, struct stat *st)
 		st->st_mtim = null.st_mtim;
 		st->st_ctim = null.st_ctim;
 	}
-	st->st_ino = ((ino_t)SHIM_MISC_MAJOR << 20) | minor;
+	st->st_ino = ((ino_t)major << 20) | minor;
 	st->st_mode = S_IFCHR | 0666;
 	st->st_nlink = 1;
-	st->st_rdev = makedev(SHIM_MISC_MAJOR, minor);
+	st->st_rdev = makedev(major, minor);
 	st->st_blksize = 4096;
+	if (id.node == SHIM_NODE_VFIO_DEVICE) {
+		/* An anonymous inode: no file type bits, owner rw only. */
+		st->st_mode = 0600;
+		st->st_rdev = 0;
+	}
 }
 
-static void node_stat64(enum shim_node node, struct stat64 *st64)
+static void node_stat64(struct node_id node, struct stat64 *st64)
 {
 	struct stat st;
 
@@ -742,7 +864,7 @@ static void node_stat64(enum shim_node node, struct stat64 *st64)
 	memcpy(st64, &st, sizeof(st));
 }
 
-static void node_statx(enum shim_node node, struct statx *stx)
+static void node_statx(struct node_id node, struct statx *stx)
 {
 	struct stat st;
 
@@ -766,21 +888,21 @@ static void node_statx(enum shim_node node, struct statx *stx)
 }
 
 /* The node an emulated @fd was opened as; NONE for any other fd. */
-static enum shim_node node_of_fd(int fd)
+static struct node_id node_of_fd(int fd)
 {
-	enum shim_node node;
+	struct node_id id = { SHIM_NODE_NONE, 0 };
 	struct shim_file *f;
 
 	if (!maybe_emulated(fd) || !(f = file_get(fd)))
-		return SHIM_NODE_NONE;
-	node = f->node;
+		return id;
+	id = f->id;
 	file_put(f);
-	return node;
+	return id;
 }
 
 /* Which node does (dirfd, path, flags) of an *at() call refer to, either
  * by name or, with AT_EMPTY_PATH, through an emulated fd? */
-static enum shim_node node_of_at(int dirfd, const char *path, int flags)
+static struct node_id node_of_at(int dirfd, const char *path, int flags)
 {
 	if ((flags & AT_EMPTY_PATH) && path && !path[0])
 		return node_of_fd(dirfd);
@@ -827,6 +949,20 @@ static off_t node_lseek(void)
 
 /* ---- ioctl ------------------------------------------------------------- */
 
+static enum trace_fd_kind trace_kind(struct shim_file *f)
+{
+	if (!f->lfile)
+		return TRACE_FD_IOMMU;
+	switch (uiommufd_file_kind(f->lfile)) {
+	case UIOMMUFD_FILE_VFIO_DEVICE:
+		return TRACE_FD_VFIO_DEVICE;
+	case UIOMMUFD_FILE_VFIO_GROUP:
+		return TRACE_FD_VFIO_GROUP;
+	default:
+		return TRACE_FD_OTHER;
+	}
+}
+
 static int iommu_ioctl(struct shim_file *f, int fd, unsigned long request,
 		       void *arg)
 {
@@ -835,8 +971,11 @@ static int iommu_ioctl(struct shim_file *f, int fd, unsigned long request,
 
 	call_enter();
 	if (shim_trace)
-		trace_begin(&tc, fd, request, arg);
-	ret = uiommufd_ioctl(f->ctx, request, arg);
+		trace_begin_kind(&tc, fd, request, arg, trace_kind(f));
+	if (f->lfile)
+		ret = uiommufd_file_ioctl(f->lfile, request, arg);
+	else
+		ret = uiommufd_ioctl(f->ctx, request, arg);
 	err = errno;
 	if (shim_trace) {
 		char line[4096];
@@ -930,8 +1069,28 @@ __attribute__((constructor)) static void shim_init(void)
 {
 	const char *trace = getenv("UIOMMUFD_TRACE");
 
+	const char *devices = getenv("UIOMMUFD_DEVICES");
+	char err[256];
+	int rc;
+
 	shim_trace = trace && trace[0] && strcmp(trace, "0") != 0;
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	uiommufd_set_host_ops(&shim_host_ops, NULL);
+	/* A program must not run without the devices it was promised. */
+	rc = uiommufd_devices_add(devices, err, sizeof(err));
+	if (rc >= 0)
+		rc = sysfs_build();
+	if (rc < 0) {
+		char line[400];
+		int n = snprintf(line, sizeof(line),
+				 "uiommufd: UIOMMUFD_DEVICES=%s: %s\n",
+				 devices ? devices : "",
+				 err[0] ? err : strerror(-rc));
+
+		if (syscall(SYS_write, 2, line, (size_t)n) < 0)
+			(void)0;
+		_exit(127);
+	}
 }
 
 /* ====================================================================== */
@@ -944,105 +1103,146 @@ SHIM_EXPORT long uiommufd_preload_nr_contexts(void)
 	return atomic_load(&shim_nr_contexts);
 }
 
-SHIM_EXPORT int open(const char *path, int flags, ...)
-{
-	enum shim_node node;
-	va_list ap;
-	mode_t mode;
+/*
+ * The path an *at() call with @dirfd means, redirected into the sysfs
+ * tree when it names an emulated device's files (absolute paths only).
+ */
+#define SYS_PATH(path) sysfs_redirect(path, sys_buf, sizeof(sys_buf))
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	node = node_of_path(AT_FDCWD, path);
+#define SHIM_OPEN(name, at, extra)                                           \
+	SHIM_EXPORT int name(SHIM_OPEN_PARAMS_##at const char *path,         \
+			     int flags, ...)                                 \
+	{                                                                    \
+		char sys_buf[PATH_MAX];                                      \
+		struct node_id id;                                           \
+		va_list ap;                                                  \
+		mode_t mode;                                                 \
+                                                                             \
+		va_start(ap, flags);                                         \
+		mode = open_mode(flags, ap);                                 \
+		va_end(ap);                                                  \
+		id = node_of_path(SHIM_OPEN_DIRFD_##at, path);               \
+		if (id.node)                                                 \
+			return open_node(id, flags | (extra));               \
+		return real(name)(SHIM_OPEN_ARGS_##at SYS_PATH(path), flags, \
+				  mode);                                     \
+	}
+#define SHIM_OPEN_PARAMS_0
+#define SHIM_OPEN_PARAMS_1 int dirfd,
+#define SHIM_OPEN_DIRFD_0 AT_FDCWD
+#define SHIM_OPEN_DIRFD_1 dirfd
+#define SHIM_OPEN_ARGS_0
+#define SHIM_OPEN_ARGS_1 dirfd,
 
-	if (node)
-		return open_node(node, flags);
-	return real(open)(path, flags, mode);
-}
-
-SHIM_EXPORT int open64(const char *path, int flags, ...)
-{
-	enum shim_node node;
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	node = node_of_path(AT_FDCWD, path);
-
-	if (node)
-		return open_node(node, flags | O_LARGEFILE);
-	return real(open64)(path, flags, mode);
-}
-
-SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	enum shim_node node;
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	node = node_of_path(dirfd, path);
-
-	if (node)
-		return open_node(node, flags);
-	return real(openat)(dirfd, path, flags, mode);
-}
-
-SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	enum shim_node node;
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	node = node_of_path(dirfd, path);
-
-	if (node)
-		return open_node(node, flags | O_LARGEFILE);
-	return real(openat64)(dirfd, path, flags, mode);
-}
+SHIM_OPEN(open, 0, 0)
+SHIM_OPEN(open64, 0, O_LARGEFILE)
+SHIM_OPEN(openat, 1, 0)
+SHIM_OPEN(openat64, 1, O_LARGEFILE)
 
 /* The fortified entry points: the same, minus the mode. */
-SHIM_EXPORT int __open_2(const char *path, int flags)
-{
-	enum shim_node node = node_of_path(AT_FDCWD, path);
+#define SHIM_OPEN_2(name, at, extra)                                          \
+	SHIM_EXPORT int name(SHIM_OPEN_PARAMS_##at const char *path,          \
+			     int flags)                                       \
+	{                                                                     \
+		struct node_id id = node_of_path(SHIM_OPEN_DIRFD_##at, path); \
+		char sys_buf[PATH_MAX];                                       \
+                                                                              \
+		if (id.node)                                                  \
+			return open_node(id, flags | (extra));                \
+		return real(name)(SHIM_OPEN_ARGS_##at SYS_PATH(path), flags); \
+	}
 
-	if (node)
-		return open_node(node, flags);
-	return real(__open_2)(path, flags);
+SHIM_OPEN_2(__open_2, 0, 0)
+SHIM_OPEN_2(__open64_2, 0, O_LARGEFILE)
+SHIM_OPEN_2(__openat_2, 1, 0)
+SHIM_OPEN_2(__openat64_2, 1, O_LARGEFILE)
+
+/*
+ * Paths that only ever lead to sysfs files here (glibc opens them with
+ * internal calls the shim cannot see, so they are redirected up front).
+ */
+SHIM_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	char sys_buf[PATH_MAX];
+
+	return real(fopen)(SYS_PATH(path), mode);
 }
 
-SHIM_EXPORT int __open64_2(const char *path, int flags)
+SHIM_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
-	enum shim_node node = node_of_path(AT_FDCWD, path);
+	char sys_buf[PATH_MAX];
 
-	if (node)
-		return open_node(node, flags | O_LARGEFILE);
-	return real(__open64_2)(path, flags);
+	return real(fopen64)(SYS_PATH(path), mode);
 }
 
-SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+SHIM_EXPORT DIR *opendir(const char *path)
 {
-	enum shim_node node = node_of_path(dirfd, path);
+	char sys_buf[PATH_MAX];
 
-	if (node)
-		return open_node(node, flags);
-	return real(__openat_2)(dirfd, path, flags);
+	return real(opendir)(SYS_PATH(path));
 }
 
-SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+SHIM_EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 {
-	enum shim_node node = node_of_path(dirfd, path);
+	char sys_buf[PATH_MAX];
 
-	if (node)
-		return open_node(node, flags | O_LARGEFILE);
-	return real(__openat64_2)(dirfd, path, flags);
+	return real(readlink)(SYS_PATH(path), buf, size);
+}
+
+SHIM_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf,
+			       size_t size)
+{
+	char sys_buf[PATH_MAX];
+
+	return real(readlinkat)(dirfd, SYS_PATH(path), buf, size);
+}
+
+SHIM_EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size,
+				   size_t buflen)
+{
+	if (size > buflen)
+		abort(); /* what the fortified check does on overflow */
+	return readlink(path, buf, size);
+}
+
+SHIM_EXPORT ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf,
+				     size_t size, size_t buflen)
+{
+	if (size > buflen)
+		abort();
+	return readlinkat(dirfd, path, buf, size);
+}
+
+/*
+ * realpath() resolves links with internal calls, so a path into the tree
+ * is resolved there and its result named back under /sys.
+ */
+SHIM_EXPORT char *realpath(const char *path, char *resolved)
+{
+	char sys_buf[PATH_MAX], *ret;
+
+	ret = real(realpath)(SYS_PATH(path), resolved);
+	if (ret)
+		sysfs_unredirect(ret);
+	return ret;
+}
+
+SHIM_EXPORT char *__realpath_chk(const char *path, char *resolved,
+				 size_t resolvedlen)
+{
+	if (resolved && resolvedlen < PATH_MAX)
+		abort();
+	return realpath(path, resolved);
+}
+
+SHIM_EXPORT char *canonicalize_file_name(const char *path)
+{
+	char sys_buf[PATH_MAX], *ret;
+
+	ret = real(canonicalize_file_name)(SYS_PATH(path));
+	if (ret)
+		sysfs_unredirect(ret);
+	return ret;
 }
 
 SHIM_EXPORT int close(int fd)
@@ -1099,13 +1299,8 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...)
 	for (;;) {
 		unsigned int gen = atomic_load(&table_gen);
 
-		if (maybe_emulated(fd) && (f = file_get(fd))) {
-			if (!f->lfile)
-				break;
-			/* Library files have no ioctls of their own. */
-			file_put(f);
-			return real(ioctl)(fd, request, arg);
-		}
+		if (maybe_emulated(fd) && (f = file_get(fd)))
+			break;
 		ret = real(ioctl)(fd, request, arg);
 		/*
 		 * If the fd became or stopped being emulated while the kernel
@@ -1219,11 +1414,13 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 #define SHIM_STAT(name, node_expr, fill, params, args) \
 	SHIM_EXPORT int name params                    \
 	{                                              \
-		enum shim_node node = (node_expr);     \
+		struct node_id id = (node_expr);       \
+		char sys_buf[PATH_MAX];                \
                                                        \
-		if (!node)                             \
+		(void)sys_buf;                         \
+		if (!id.node)                          \
 			return real(name) args;        \
-		fill(node, st);                        \
+		fill(id, st);                          \
 		return 0;                              \
 	}
 
@@ -1232,136 +1429,289 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 #define BY_AT node_of_at(dirfd, path, flags)
 
 SHIM_STAT(stat, BY_PATH, node_stat, (const char *path, struct stat *st),
-	  (path, st))
+	  (SYS_PATH(path), st))
 SHIM_STAT(lstat, BY_PATH, node_stat, (const char *path, struct stat *st),
-	  (path, st))
+	  (SYS_PATH(path), st))
 SHIM_STAT(fstat, BY_FD, node_stat, (int fd, struct stat *st), (fd, st))
 SHIM_STAT(fstatat, BY_AT, node_stat,
 	  (int dirfd, const char *path, struct stat *st, int flags),
-	  (dirfd, path, st, flags))
+	  (dirfd, SYS_PATH(path), st, flags))
 SHIM_STAT(stat64, BY_PATH, node_stat64, (const char *path, struct stat64 *st),
-	  (path, st))
+	  (SYS_PATH(path), st))
 SHIM_STAT(lstat64, BY_PATH, node_stat64, (const char *path, struct stat64 *st),
-	  (path, st))
+	  (SYS_PATH(path), st))
 SHIM_STAT(fstat64, BY_FD, node_stat64, (int fd, struct stat64 *st), (fd, st))
 SHIM_STAT(fstatat64, BY_AT, node_stat64,
 	  (int dirfd, const char *path, struct stat64 *st, int flags),
-	  (dirfd, path, st, flags))
+	  (dirfd, SYS_PATH(path), st, flags))
 /* What binaries built against glibc before 2.33 call instead of stat(). */
 SHIM_STAT(__xstat, BY_PATH, node_stat,
-	  (int ver, const char *path, struct stat *st), (ver, path, st))
+	  (int ver, const char *path, struct stat *st),
+	  (ver, SYS_PATH(path), st))
 SHIM_STAT(__lxstat, BY_PATH, node_stat,
-	  (int ver, const char *path, struct stat *st), (ver, path, st))
+	  (int ver, const char *path, struct stat *st),
+	  (ver, SYS_PATH(path), st))
 SHIM_STAT(__fxstat, BY_FD, node_stat, (int ver, int fd, struct stat *st),
 	  (ver, fd, st))
 SHIM_STAT(__fxstatat, BY_AT, node_stat,
 	  (int ver, int dirfd, const char *path, struct stat *st, int flags),
-	  (ver, dirfd, path, st, flags))
+	  (ver, dirfd, SYS_PATH(path), st, flags))
 SHIM_STAT(__xstat64, BY_PATH, node_stat64,
-	  (int ver, const char *path, struct stat64 *st), (ver, path, st))
+	  (int ver, const char *path, struct stat64 *st),
+	  (ver, SYS_PATH(path), st))
 SHIM_STAT(__lxstat64, BY_PATH, node_stat64,
-	  (int ver, const char *path, struct stat64 *st), (ver, path, st))
+	  (int ver, const char *path, struct stat64 *st),
+	  (ver, SYS_PATH(path), st))
 SHIM_STAT(__fxstat64, BY_FD, node_stat64, (int ver, int fd, struct stat64 *st),
 	  (ver, fd, st))
 SHIM_STAT(__fxstatat64, BY_AT, node_stat64,
 	  (int ver, int dirfd, const char *path, struct stat64 *st, int flags),
-	  (ver, dirfd, path, st, flags))
+	  (ver, dirfd, SYS_PATH(path), st, flags))
 
 SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 		      struct statx *stx)
 {
-	enum shim_node node = node_of_at(dirfd, path, flags);
+	struct node_id id = node_of_at(dirfd, path, flags);
+	char sys_buf[PATH_MAX];
 
-	if (!node)
-		return real(statx)(dirfd, path, flags, mask, stx);
-	node_statx(node, stx);
+	if (!id.node)
+		return real(statx)(dirfd, SYS_PATH(path), flags, mask, stx);
+	node_statx(id, stx);
 	return 0;
 }
 
 SHIM_EXPORT int access(const char *path, int mode)
 {
-	if (!node_of_path(AT_FDCWD, path))
-		return real(access)(path, mode);
+	char sys_buf[PATH_MAX];
+
+	if (!node_of_path(AT_FDCWD, path).node)
+		return real(access)(SYS_PATH(path), mode);
 	return node_access(mode);
 }
 
 SHIM_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
-	if (!node_of_at(dirfd, path, flags))
-		return real(faccessat)(dirfd, path, mode, flags);
+	char sys_buf[PATH_MAX];
+
+	if (!node_of_at(dirfd, path, flags).node)
+		return real(faccessat)(dirfd, SYS_PATH(path), mode, flags);
 	return node_access(mode);
 }
 
 SHIM_EXPORT int euidaccess(const char *path, int mode)
 {
-	if (!node_of_path(AT_FDCWD, path))
-		return real(euidaccess)(path, mode);
+	char sys_buf[PATH_MAX];
+
+	if (!node_of_path(AT_FDCWD, path).node)
+		return real(euidaccess)(SYS_PATH(path), mode);
 	return node_access(mode);
 }
 
 SHIM_EXPORT int eaccess(const char *path, int mode)
 {
-	if (!node_of_path(AT_FDCWD, path))
-		return real(eaccess)(path, mode);
+	char sys_buf[PATH_MAX];
+
+	if (!node_of_path(AT_FDCWD, path).node)
+		return real(eaccess)(SYS_PATH(path), mode);
 	return node_access(mode);
 }
 
-/* Reading and writing: refused on the nodes, as by the kernel. */
-#define SHIM_RW(ret, name, write, params, args)    \
-	SHIM_EXPORT ret name params                \
-	{                                          \
-		if (maybe_emulated(fd))            \
-			return node_rw(fd, write); \
-		return real(name) args;            \
+/*
+ * Reading and writing: a VFIO device fd reads and writes its regions
+ * (at @off, or at its file position when @off is -1); every other
+ * emulated fd refuses, as the kernel's iommufd does.
+ */
+static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
+			   int64_t off, bool write)
+{
+	struct shim_file *f = file_get(fd);
+	ssize_t done = 0;
+	int i;
+
+	if (!f)
+		return -2; /* the fd stopped being emulated: not ours */
+	if (!f->lfile ||
+	    uiommufd_file_kind(f->lfile) != UIOMMUFD_FILE_VFIO_DEVICE) {
+		file_put(f);
+		return node_rw(fd, write);
+	}
+	if (cnt < 0 || cnt > IOV_MAX) {
+		file_put(f);
+		errno = EINVAL;
+		return -1;
+	}
+	call_enter();
+	for (i = 0; i < cnt; i++) {
+		int64_t at = off >= 0 ? off + done : atomic_load(&f->pos);
+		ssize_t n;
+
+		if (!iov[i].iov_len)
+			continue;
+		n = uiommufd_file_rw(f->lfile, iov[i].iov_base, iov[i].iov_len,
+				     (uint64_t)at, write);
+		if (shim_trace) {
+			char line[256];
+			size_t len = trace_rw(line, sizeof(line), fd, write,
+					      (uint64_t)at, iov[i].iov_len, n,
+					      errno);
+
+			if (syscall(SYS_write, 2, line, len) < 0)
+				(void)0;
+		}
+		if (n < 0) {
+			if (!done)
+				done = -1;
+			break;
+		}
+		if (off < 0)
+			atomic_fetch_add(&f->pos, n);
+		done += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	call_exit();
+	file_put(f);
+	return done;
+}
+
+static ssize_t bad_offset(void)
+{
+	errno = EINVAL;
+	return -1;
+}
+
+static ssize_t emulated_rw1(int fd, void *buf, size_t n, int64_t off,
+			    bool write)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = n };
+
+	return emulated_rw(fd, &iov, 1, off, write);
+}
+
+#define SHIM_RW(ret, name, write, params, args, call) \
+	SHIM_EXPORT ret name params                   \
+	{                                             \
+		if (maybe_emulated(fd)) {             \
+			ssize_t r = call;             \
+                                                      \
+			if (r != -2)                  \
+				return r;             \
+		}                                     \
+		return real(name) args;               \
 	}
 
-SHIM_RW(ssize_t, read, false, (int fd, void *buf, size_t n), (fd, buf, n))
-SHIM_RW(ssize_t, write, true, (int fd, const void *buf, size_t n), (fd, buf, n))
+SHIM_RW(ssize_t, read, false, (int fd, void *buf, size_t n), (fd, buf, n),
+	(emulated_rw1(fd, buf, n, -1, false)))
+SHIM_RW(ssize_t, write, true, (int fd, const void *buf, size_t n), (fd, buf, n),
+	(emulated_rw1(fd, (void *)buf, n, -1, true)))
 SHIM_RW(ssize_t, pread, false, (int fd, void *buf, size_t n, off_t off),
-	(fd, buf, n, off))
+	(fd, buf, n, off),
+	(off < 0 ? bad_offset() : emulated_rw1(fd, buf, n, off, false)))
 SHIM_RW(ssize_t, pread64, false, (int fd, void *buf, size_t n, off64_t off),
-	(fd, buf, n, off))
+	(fd, buf, n, off),
+	(off < 0 ? bad_offset() : emulated_rw1(fd, buf, n, off, false)))
 SHIM_RW(ssize_t, pwrite, true, (int fd, const void *buf, size_t n, off_t off),
-	(fd, buf, n, off))
+	(fd, buf, n, off),
+	(off < 0 ? bad_offset() : emulated_rw1(fd, (void *)buf, n, off, true)))
 SHIM_RW(ssize_t, pwrite64, true,
-	(int fd, const void *buf, size_t n, off64_t off), (fd, buf, n, off))
+	(int fd, const void *buf, size_t n, off64_t off), (fd, buf, n, off),
+	(off < 0 ? bad_offset() : emulated_rw1(fd, (void *)buf, n, off, true)))
 SHIM_RW(ssize_t, readv, false, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt))
+	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, false)))
 SHIM_RW(ssize_t, writev, true, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt))
+	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, true)))
 SHIM_RW(ssize_t, preadv, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
-	(fd, iov, cnt, off))
+	(fd, iov, cnt, off),
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
 SHIM_RW(ssize_t, preadv64, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
-	(fd, iov, cnt, off))
+	(fd, iov, cnt, off),
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
 SHIM_RW(ssize_t, pwritev, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
-	(fd, iov, cnt, off))
+	(fd, iov, cnt, off),
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
 SHIM_RW(ssize_t, pwritev64, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
-	(fd, iov, cnt, off))
+	(fd, iov, cnt, off),
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
 SHIM_RW(ssize_t, preadv2, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
-	(fd, iov, cnt, off, flags))
+	(fd, iov, cnt, off, flags),
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
 SHIM_RW(ssize_t, preadv64v2, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
-	(fd, iov, cnt, off, flags))
+	(fd, iov, cnt, off, flags),
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
 SHIM_RW(ssize_t, pwritev2, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
-	(fd, iov, cnt, off, flags))
+	(fd, iov, cnt, off, flags),
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
 SHIM_RW(ssize_t, pwritev64v2, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
-	(fd, iov, cnt, off, flags))
+	(fd, iov, cnt, off, flags),
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
 /* The fortified variants, called by -D_FORTIFY_SOURCE builds. */
 SHIM_RW(ssize_t, __read_chk, false,
-	(int fd, void *buf, size_t n, size_t buflen), (fd, buf, n, buflen))
+	(int fd, void *buf, size_t n, size_t buflen), (fd, buf, n, buflen),
+	(n > buflen ? (abort(), -1) : emulated_rw1(fd, buf, n, -1, false)))
 SHIM_RW(ssize_t, __pread_chk, false,
 	(int fd, void *buf, size_t n, off_t off, size_t buflen),
-	(fd, buf, n, off, buflen))
+	(fd, buf, n, off, buflen),
+	(n > buflen ? (abort(), -1) :
+	 off < 0    ? bad_offset() :
+		      emulated_rw1(fd, buf, n, off, false)))
 SHIM_RW(ssize_t, __pread64_chk, false,
 	(int fd, void *buf, size_t n, off64_t off, size_t buflen),
-	(fd, buf, n, off, buflen))
+	(fd, buf, n, off, buflen),
+	(n > buflen ? (abort(), -1) :
+	 off < 0    ? bad_offset() :
+		      emulated_rw1(fd, buf, n, off, false)))
+
+/*
+ * mmap of a VFIO device fd maps the memory behind a mappable BAR; any
+ * other emulated fd has no mmap (ENODEV, as for iommufd).
+ */
+static void *emulated_mmap(void *addr, size_t len, int prot, int flags, int fd,
+			   int64_t off)
+{
+	struct shim_file *f = file_get(fd);
+	uint64_t src_off;
+	int src_fd, rc;
+
+	if (!f)
+		return real(mmap64)(addr, len, prot, flags, fd, off);
+	if (!f->lfile || off < 0) {
+		file_put(f);
+		errno = f->lfile ? EINVAL : ENODEV;
+		return MAP_FAILED;
+	}
+	call_enter();
+	rc = uiommufd_file_mmap(f->lfile, (uint64_t)off, len, flags, &src_fd,
+				&src_off);
+	call_exit();
+	file_put(f);
+	if (rc)
+		return MAP_FAILED;
+	return real(mmap64)(addr, len, prot, flags, src_fd, (off64_t)src_off);
+}
+
+SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		       off_t off)
+{
+	if (!(flags & MAP_ANONYMOUS) && maybe_emulated(fd))
+		return emulated_mmap(addr, len, prot, flags, fd, off);
+	return real(mmap)(addr, len, prot, flags, fd, off);
+}
+
+SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+			 off64_t off)
+{
+	if (!(flags & MAP_ANONYMOUS) && maybe_emulated(fd))
+		return emulated_mmap(addr, len, prot, flags, fd, off);
+	return real(mmap64)(addr, len, prot, flags, fd, off);
+}
 
 SHIM_EXPORT off_t lseek(int fd, off_t off, int whence)
 {

@@ -12,6 +12,10 @@
  * to an array whose first elements are decoded. Adding an ioctl is adding a
  * layout and a row.
  *
+ * VFIO numbers its container, group and device ioctls from one base, and
+ * some container and device ioctls share numbers: each row says on which
+ * kinds of file (enum trace_fd_kind) it is decoded.
+ *
  * User memory is read only with process_vm_readv() on our own pid, which
  * fails cleanly on bad addresses instead of faulting.
  */
@@ -53,13 +57,21 @@ struct tr_sym {
 
 enum tr_fmt {
 	T_DEC, /* unsigned decimal: ids, counts, sizes */
+	T_INT, /* signed decimal: file descriptors */
 	T_HEX, /* 0x...: addresses, iovas, lengths */
 	T_FLAGS, /* names joined by '|', unknown bits in hex */
 	T_ENUM, /* a name, or the number in decimal */
 	T_BYTES, /* a byte array of .width elements: [0, 0, 0] */
 	T_STRUCT, /* a nested struct: name={...} */
-	T_ARRAY, /* a u64 pointer to an array: name=[{...}, ...] */
+	T_ARRAY, /* an array, by u64 pointer or inline: name=[{...}, ...] */
 	T_VFIO_CAPS, /* u32 offset of a VFIO capability chain: caps=[...] */
+};
+
+/* Which capabilities a T_VFIO_CAPS chain holds: their ids overlap. */
+enum tr_caps {
+	CAPS_TYPE1, /* VFIO_IOMMU_GET_INFO */
+	CAPS_DEVICE, /* VFIO_DEVICE_GET_INFO */
+	CAPS_REGION, /* VFIO_DEVICE_GET_REGION_INFO */
 };
 
 enum tr_dir {
@@ -74,6 +86,9 @@ enum tr_cond {
 	C_EQ, /* field == val */
 	C_NE, /* field != val */
 	C_SET, /* field & val */
+	/* Tested on the struct after the call; never true before it. */
+	C_OUT_SET, /* field & val */
+	C_OUT_CLEAR, /* !(field & val) */
 };
 
 struct tr_layout;
@@ -87,6 +102,7 @@ struct tr_field {
 	uint8_t dir; /* enum tr_dir */
 	uint8_t cond; /* enum tr_cond, tested on the top-level input struct */
 	uint8_t cond_width;
+	uint8_t caps; /* T_VFIO_CAPS: enum tr_caps */
 	uint16_t cond_off;
 	uint32_t cond_val;
 	const struct tr_sym *syms; /* T_FLAGS, T_ENUM */
@@ -107,11 +123,16 @@ struct tr_elem_kind {
 };
 
 /*
- * The array a T_ARRAY field points to. The element count, and optionally the
- * element stride and type, are u32 fields of the same struct. Arrays are
- * decoded only in top-level structs; input arrays are read before the call.
+ * The array of a T_ARRAY field: pointed to by the u64 field or, inline, the
+ * flexible array member at the field's offset (the field's width is 0 then,
+ * and only elements inside the caller's size word are decoded). The element
+ * count, and optionally the element stride and type, are u32 fields of the
+ * same struct. An element layout of one unnamed field prints as a bare
+ * value. Arrays are decoded only in top-level structs, and only one input
+ * array per struct, read before the call.
  */
 struct tr_array {
+	bool in_struct; /* inline, not by pointer */
 	uint16_t count_off;
 	int16_t stride_off; /* -1: the element layout's size */
 	int16_t type_off; /* -1: kinds[0] */
@@ -127,9 +148,15 @@ enum tr_arg {
 	A_STRUCT, /* a pointer to a struct described by .layout */
 };
 
+/* The kinds of file a row is decoded on; 0 means K_IOMMU. */
+#define K_IOMMU (1u << TRACE_FD_IOMMU)
+#define K_GROUP (1u << TRACE_FD_VFIO_GROUP)
+#define K_DEVICE (1u << TRACE_FD_VFIO_DEVICE)
+
 struct tr_ioctl {
 	uint32_t request;
 	uint8_t arg; /* enum tr_arg */
+	uint8_t kinds; /* K_* */
 	/* Also print the output (without arrays) on failure with this errno. */
 	int out_errno;
 	const char *name;
@@ -165,6 +192,20 @@ struct tr_ioctl {
 #define IF_EQ(st, f, v) COND(C_EQ, st, f, v)
 #define IF_NE(st, f, v) COND(C_NE, st, f, v)
 #define IF_SET(st, f, v) COND(C_SET, st, f, v)
+#define IF_OUT_SET(st, f, v) COND(C_OUT_SET, st, f, v)
+#define IF_OUT_CLEAR(st, f, v) COND(C_OUT_CLEAR, st, f, v)
+/* The inline flexible array member f of struct st, described by arr_. */
+#define FA(st, f, dir_, arr_, ...)                                           \
+	{                                                                    \
+		.name = #f, .off = offsetof(struct st, f), .width = 0,       \
+		.fmt = T_ARRAY, .dir = (dir_), .arr = &(arr_), ##__VA_ARGS__ \
+	}
+/* The capability chain at the cap_offset field of struct st. */
+#define FCAPS(st, caps_)                                                      \
+	{                                                                     \
+		.name = "caps", .off = offsetof(struct st, cap_offset),       \
+		.width = 4, .fmt = T_VFIO_CAPS, .dir = D_OUT, .caps = (caps_) \
+	}
 
 #define LAYOUT(n, sz)                                \
 	static const struct tr_layout n##_layout = { \
@@ -350,6 +391,75 @@ static const struct tr_sym vfio_dirty_pages_flags[] = {
 	SYM(VFIO_IOMMU_DIRTY_PAGES_FLAG_START),
 	SYM(VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP),
 	SYM(VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_device_flags[] = {
+	SYM(VFIO_DEVICE_FLAGS_RESET),	 SYM(VFIO_DEVICE_FLAGS_PCI),
+	SYM(VFIO_DEVICE_FLAGS_PLATFORM), SYM(VFIO_DEVICE_FLAGS_AMBA),
+	SYM(VFIO_DEVICE_FLAGS_CCW),	 SYM(VFIO_DEVICE_FLAGS_AP),
+	SYM(VFIO_DEVICE_FLAGS_FSL_MC),	 SYM(VFIO_DEVICE_FLAGS_CAPS),
+	SYM(VFIO_DEVICE_FLAGS_CDX),	 SYM_END,
+};
+
+static const struct tr_sym vfio_region_flags[] = {
+	SYM(VFIO_REGION_INFO_FLAG_READ),
+	SYM(VFIO_REGION_INFO_FLAG_WRITE),
+	SYM(VFIO_REGION_INFO_FLAG_MMAP),
+	SYM(VFIO_REGION_INFO_FLAG_CAPS),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_pci_regions[] = {
+	SYM(VFIO_PCI_BAR0_REGION_INDEX), SYM(VFIO_PCI_BAR1_REGION_INDEX),
+	SYM(VFIO_PCI_BAR2_REGION_INDEX), SYM(VFIO_PCI_BAR3_REGION_INDEX),
+	SYM(VFIO_PCI_BAR4_REGION_INDEX), SYM(VFIO_PCI_BAR5_REGION_INDEX),
+	SYM(VFIO_PCI_ROM_REGION_INDEX),	 SYM(VFIO_PCI_CONFIG_REGION_INDEX),
+	SYM(VFIO_PCI_VGA_REGION_INDEX),	 SYM_END,
+};
+
+static const struct tr_sym vfio_irq_info_flags[] = {
+	SYM(VFIO_IRQ_INFO_EVENTFD),
+	SYM(VFIO_IRQ_INFO_MASKABLE),
+	SYM(VFIO_IRQ_INFO_AUTOMASKED),
+	SYM(VFIO_IRQ_INFO_NORESIZE),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_pci_irqs[] = {
+	SYM(VFIO_PCI_INTX_IRQ_INDEX), SYM(VFIO_PCI_MSI_IRQ_INDEX),
+	SYM(VFIO_PCI_MSIX_IRQ_INDEX), SYM(VFIO_PCI_ERR_IRQ_INDEX),
+	SYM(VFIO_PCI_REQ_IRQ_INDEX),  SYM_END,
+};
+
+static const struct tr_sym vfio_irq_set_flags[] = {
+	SYM(VFIO_IRQ_SET_DATA_NONE),
+	SYM(VFIO_IRQ_SET_DATA_BOOL),
+	SYM(VFIO_IRQ_SET_DATA_EVENTFD),
+	SYM(VFIO_IRQ_SET_ACTION_MASK),
+	SYM(VFIO_IRQ_SET_ACTION_UNMASK),
+	SYM(VFIO_IRQ_SET_ACTION_TRIGGER),
+	SYM_END,
+};
+
+static const struct tr_sym vfio_hot_reset_flags[] = {
+	SYM(VFIO_PCI_HOT_RESET_FLAG_DEV_ID),
+	SYM(VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED),
+	SYM_END,
+};
+
+/* A devid of VFIO_PCI_HOT_RESET_FLAG_DEV_ID; real ids are never 0. */
+static const struct tr_sym vfio_pci_devids[] = {
+	SYM(VFIO_PCI_DEVID_OWNED),
+	{ (uint32_t)VFIO_PCI_DEVID_NOT_OWNED, "VFIO_PCI_DEVID_NOT_OWNED" },
+	SYM_END,
+};
+
+/* The feature number, in the low 16 bits, prints in hex after these. */
+static const struct tr_sym vfio_feature_flags[] = {
+	SYM(VFIO_DEVICE_FEATURE_GET),
+	SYM(VFIO_DEVICE_FEATURE_SET),
+	SYM(VFIO_DEVICE_FEATURE_PROBE),
 	SYM_END,
 };
 
@@ -724,11 +834,7 @@ static const struct tr_field iommu_info_fields[] = {
 	  .syms = vfio_info_flags),
 	F(vfio_iommu_type1_info, iova_pgsizes, T_HEX, D_OUT),
 	F(vfio_iommu_type1_info, cap_offset, T_DEC, D_OUT),
-	{ .name = "caps",
-	  .off = offsetof(struct vfio_iommu_type1_info, cap_offset),
-	  .width = 4,
-	  .fmt = T_VFIO_CAPS,
-	  .dir = D_OUT },
+	FCAPS(vfio_iommu_type1_info, CAPS_TYPE1),
 };
 LAYOUT(iommu_info, sizeof(struct vfio_iommu_type1_info));
 
@@ -782,6 +888,171 @@ static const struct tr_field dirty_pages_fields[] = {
 LAYOUT(dirty_pages, sizeof(struct vfio_iommu_type1_dirty_bitmap) +
 			    sizeof(struct vfio_iommu_type1_dirty_bitmap_get));
 
+/* ---- VFIO device layouts ------------------------------------------------- */
+
+static const struct tr_field device_info_fields[] = {
+	F(vfio_device_info, argsz, T_DEC, D_INOUT),
+	F(vfio_device_info, flags, T_FLAGS, D_OUT, .syms = vfio_device_flags),
+	F(vfio_device_info, num_regions, T_DEC, D_OUT),
+	F(vfio_device_info, num_irqs, T_DEC, D_OUT),
+	F(vfio_device_info, cap_offset, T_DEC, D_OUT),
+	FCAPS(vfio_device_info, CAPS_DEVICE),
+};
+LAYOUT(device_info, sizeof(struct vfio_device_info));
+
+static const struct tr_field region_info_fields[] = {
+	F(vfio_region_info, argsz, T_DEC, D_INOUT),
+	F(vfio_region_info, flags, T_FLAGS, D_OUT, .syms = vfio_region_flags),
+	F(vfio_region_info, index, T_ENUM, D_IN, .syms = vfio_pci_regions),
+	F(vfio_region_info, cap_offset, T_DEC, D_OUT),
+	F(vfio_region_info, size, T_HEX, D_OUT),
+	F(vfio_region_info, offset, T_HEX, D_OUT),
+	FCAPS(vfio_region_info, CAPS_REGION),
+};
+LAYOUT(region_info, sizeof(struct vfio_region_info));
+
+static const struct tr_field irq_info_fields[] = {
+	F(vfio_irq_info, argsz, T_DEC, D_IN),
+	F(vfio_irq_info, flags, T_FLAGS, D_OUT, .syms = vfio_irq_info_flags),
+	F(vfio_irq_info, index, T_ENUM, D_IN, .syms = vfio_pci_irqs),
+	F(vfio_irq_info, count, T_DEC, D_OUT),
+};
+LAYOUT(irq_info, sizeof(struct vfio_irq_info));
+
+/* Bare values: an array of them prints as [1, 2, 3]. */
+static const struct tr_field s32_fields[] = {
+	{ .off = 0, .width = 4, .fmt = T_INT, .dir = D_INOUT },
+};
+LAYOUT(s32, 4);
+
+static const struct tr_field u8_fields[] = {
+	{ .off = 0, .width = 1, .fmt = T_DEC, .dir = D_INOUT },
+};
+LAYOUT(u8, 1);
+
+static const struct tr_elem_kind s32_kinds[] = {
+	{ 0, &s32_layout },
+};
+
+static const struct tr_elem_kind u8_kinds[] = {
+	{ 0, &u8_layout },
+};
+
+static const struct tr_array irq_set_eventfds_array = {
+	.in_struct = true,
+	.count_off = offsetof(struct vfio_irq_set, count),
+	.stride_off = -1,
+	.type_off = -1,
+	.nkinds = ARRAY_SIZE(s32_kinds),
+	.kinds = s32_kinds,
+};
+
+static const struct tr_array irq_set_bools_array = {
+	.in_struct = true,
+	.count_off = offsetof(struct vfio_irq_set, count),
+	.stride_off = -1,
+	.type_off = -1,
+	.nkinds = ARRAY_SIZE(u8_kinds),
+	.kinds = u8_kinds,
+};
+
+/* data[] holds count eventfds (-1: none) or count bools, by flags. */
+static const struct tr_field irq_set_fields[] = {
+	F(vfio_irq_set, argsz, T_DEC, D_IN),
+	F(vfio_irq_set, flags, T_FLAGS, D_IN, .syms = vfio_irq_set_flags),
+	F(vfio_irq_set, index, T_ENUM, D_IN, .syms = vfio_pci_irqs),
+	F(vfio_irq_set, start, T_DEC, D_IN),
+	F(vfio_irq_set, count, T_DEC, D_IN),
+	FA(vfio_irq_set, data, D_IN, irq_set_eventfds_array,
+	   IF_SET(vfio_irq_set, flags, VFIO_IRQ_SET_DATA_EVENTFD)),
+	FA(vfio_irq_set, data, D_IN, irq_set_bools_array,
+	   IF_SET(vfio_irq_set, flags, VFIO_IRQ_SET_DATA_BOOL)),
+};
+LAYOUT(irq_set, sizeof(struct vfio_irq_set));
+
+/* With FLAG_DEV_ID out, the first word is an iommufd devid. */
+static const struct tr_field dependent_device_fields[] = {
+	F(vfio_pci_dependent_device, devid, T_ENUM, D_INOUT,
+	  .syms = vfio_pci_devids,
+	  IF_OUT_SET(vfio_pci_hot_reset_info, flags,
+		     VFIO_PCI_HOT_RESET_FLAG_DEV_ID)),
+	F(vfio_pci_dependent_device, group_id, T_DEC, D_INOUT,
+	  IF_OUT_CLEAR(vfio_pci_hot_reset_info, flags,
+		       VFIO_PCI_HOT_RESET_FLAG_DEV_ID)),
+	F(vfio_pci_dependent_device, segment, T_HEX, D_INOUT),
+	F(vfio_pci_dependent_device, bus, T_HEX, D_INOUT),
+	F(vfio_pci_dependent_device, devfn, T_HEX, D_INOUT),
+};
+LAYOUT(dependent_device, sizeof(struct vfio_pci_dependent_device));
+
+static const struct tr_elem_kind dependent_device_kinds[] = {
+	{ 0, &dependent_device_layout },
+};
+
+static const struct tr_array hot_reset_devices_array = {
+	.in_struct = true,
+	.count_off = offsetof(struct vfio_pci_hot_reset_info, count),
+	.stride_off = -1,
+	.type_off = -1,
+	.nkinds = ARRAY_SIZE(dependent_device_kinds),
+	.kinds = dependent_device_kinds,
+};
+
+static const struct tr_field hot_reset_info_fields[] = {
+	F(vfio_pci_hot_reset_info, argsz, T_DEC, D_IN),
+	F(vfio_pci_hot_reset_info, flags, T_FLAGS, D_OUT,
+	  .syms = vfio_hot_reset_flags),
+	F(vfio_pci_hot_reset_info, count, T_DEC, D_OUT),
+	FA(vfio_pci_hot_reset_info, devices, D_OUT, hot_reset_devices_array),
+};
+LAYOUT(hot_reset_info, sizeof(struct vfio_pci_hot_reset_info));
+
+static const struct tr_array hot_reset_group_fds_array = {
+	.in_struct = true,
+	.count_off = offsetof(struct vfio_pci_hot_reset, count),
+	.stride_off = -1,
+	.type_off = -1,
+	.nkinds = ARRAY_SIZE(s32_kinds),
+	.kinds = s32_kinds,
+};
+
+static const struct tr_field hot_reset_fields[] = {
+	F(vfio_pci_hot_reset, argsz, T_DEC, D_IN),
+	F(vfio_pci_hot_reset, flags, T_FLAGS, D_IN),
+	F(vfio_pci_hot_reset, count, T_DEC, D_IN),
+	FA(vfio_pci_hot_reset, group_fds, D_IN, hot_reset_group_fds_array),
+};
+LAYOUT(hot_reset, sizeof(struct vfio_pci_hot_reset));
+
+static const struct tr_field device_feature_fields[] = {
+	F(vfio_device_feature, argsz, T_DEC, D_IN),
+	F(vfio_device_feature, flags, T_FLAGS, D_IN,
+	  .syms = vfio_feature_flags),
+};
+LAYOUT(device_feature, sizeof(struct vfio_device_feature));
+
+static const struct tr_field bind_iommufd_fields[] = {
+	F(vfio_device_bind_iommufd, argsz, T_DEC, D_IN),
+	F(vfio_device_bind_iommufd, flags, T_FLAGS, D_IN),
+	F(vfio_device_bind_iommufd, iommufd, T_INT, D_IN),
+	F(vfio_device_bind_iommufd, out_devid, T_DEC, D_OUT),
+};
+LAYOUT(bind_iommufd, sizeof(struct vfio_device_bind_iommufd));
+
+/* An IOAS id in may come back as the id of the HWPT attached instead. */
+static const struct tr_field attach_pt_fields[] = {
+	F(vfio_device_attach_iommufd_pt, argsz, T_DEC, D_IN),
+	F(vfio_device_attach_iommufd_pt, flags, T_FLAGS, D_IN),
+	F(vfio_device_attach_iommufd_pt, pt_id, T_DEC, D_INOUT),
+};
+LAYOUT(attach_pt, sizeof(struct vfio_device_attach_iommufd_pt));
+
+static const struct tr_field detach_pt_fields[] = {
+	F(vfio_device_detach_iommufd_pt, argsz, T_DEC, D_IN),
+	F(vfio_device_detach_iommufd_pt, flags, T_FLAGS, D_IN),
+};
+LAYOUT(detach_pt, sizeof(struct vfio_device_detach_iommufd_pt));
+
 /* ---- the ioctls ---------------------------------------------------------- */
 
 /* #req must be taken here: a macro passing req on would expand it. */
@@ -828,10 +1099,29 @@ static const struct tr_ioctl trace_ioctls[] = {
 	IOCTL_STRUCT(VFIO_IOMMU_DIRTY_PAGES, dirty_pages),
 
 	/* VFIO group */
-	IOCTL_STRUCT(VFIO_GROUP_GET_STATUS, group_status),
-	IOCTL(VFIO_GROUP_SET_CONTAINER, A_INTPTR),
-	IOCTL(VFIO_GROUP_UNSET_CONTAINER, A_NONE),
-	IOCTL(VFIO_GROUP_GET_DEVICE_FD, A_STRING),
+	IOCTL_STRUCT(VFIO_GROUP_GET_STATUS, group_status,
+		     .kinds = K_IOMMU | K_GROUP),
+	IOCTL(VFIO_GROUP_SET_CONTAINER, A_INTPTR, .kinds = K_IOMMU | K_GROUP),
+	IOCTL(VFIO_GROUP_UNSET_CONTAINER, A_NONE, .kinds = K_IOMMU | K_GROUP),
+	IOCTL(VFIO_GROUP_GET_DEVICE_FD, A_STRING, .kinds = K_IOMMU | K_GROUP),
+
+	/* VFIO device: numbers 12 to 17 are container ones too */
+	IOCTL_STRUCT(VFIO_DEVICE_GET_INFO, device_info, .kinds = K_DEVICE),
+	IOCTL_STRUCT(VFIO_DEVICE_GET_REGION_INFO, region_info,
+		     .kinds = K_DEVICE),
+	IOCTL_STRUCT(VFIO_DEVICE_GET_IRQ_INFO, irq_info, .kinds = K_DEVICE),
+	IOCTL_STRUCT(VFIO_DEVICE_SET_IRQS, irq_set, .kinds = K_DEVICE),
+	IOCTL(VFIO_DEVICE_RESET, A_NONE, .kinds = K_DEVICE),
+	/* ENOSPC still writes back flags and the count needed. */
+	IOCTL_STRUCT(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, hot_reset_info,
+		     .kinds = K_DEVICE, .out_errno = ENOSPC),
+	IOCTL_STRUCT(VFIO_DEVICE_PCI_HOT_RESET, hot_reset, .kinds = K_DEVICE),
+	IOCTL_STRUCT(VFIO_DEVICE_FEATURE, device_feature, .kinds = K_DEVICE),
+	IOCTL_STRUCT(VFIO_DEVICE_BIND_IOMMUFD, bind_iommufd, .kinds = K_DEVICE),
+	IOCTL_STRUCT(VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach_pt,
+		     .kinds = K_DEVICE),
+	IOCTL_STRUCT(VFIO_DEVICE_DETACH_IOMMUFD_PT, detach_pt,
+		     .kinds = K_DEVICE),
 };
 
 /* ---- reading user memory ------------------------------------------------- */
@@ -1061,24 +1351,35 @@ static void put_result(struct tr_buf *b, int ret, int err)
 struct tr_ctx {
 	struct tr_buf *b;
 	const struct trace_call *tc; /* conditions test tc->snap */
+	/* The top-level struct after the call, NULL before it. */
+	const unsigned char *after;
 	unsigned int dir; /* which fields: D_IN, D_OUT, or D_INOUT */
 	bool arrays; /* decode output arrays */
 };
 
 static bool cond_holds(const struct tr_ctx *c, const struct tr_field *f)
 {
+	const unsigned char *top = c->tc->snap.bytes;
 	uint64_t v;
 
 	if (f->cond == C_ALWAYS)
 		return true;
-	v = get_uint(c->tc->snap.bytes + f->cond_off, f->cond_width);
+	if (f->cond == C_OUT_SET || f->cond == C_OUT_CLEAR) {
+		if (!c->after)
+			return false;
+		top = c->after;
+	}
+	v = get_uint(top + f->cond_off, f->cond_width);
 	switch (f->cond) {
 	case C_EQ:
 		return v == f->cond_val;
 	case C_NE:
 		return v != f->cond_val;
 	case C_SET:
+	case C_OUT_SET:
 		return v & f->cond_val;
+	case C_OUT_CLEAR:
+		return !(v & f->cond_val);
 	}
 	return false;
 }
@@ -1097,6 +1398,10 @@ static bool field_shows(const struct tr_ctx *c, const struct tr_field *f,
 		       layout_shows(c, f->sub, covered - f->off);
 	if ((f->fmt == T_ARRAY || f->fmt == T_VFIO_CAPS) && c->dir == D_OUT &&
 	    !c->arrays)
+		return false;
+	/* Of two input arrays, only the one read before the call. */
+	if (f->fmt == T_ARRAY && c->dir == D_IN && c->tc->aux_field &&
+	    c->tc->aux_field != f)
 		return false;
 	return (size_t)f->off + f->width <= covered;
 }
@@ -1134,17 +1439,27 @@ static uint64_t array_stride(const struct tr_array *arr,
 	return get_uint(base + arr->stride_off, 4);
 }
 
+/* Where the caller's array of field f is: inline or by pointer. */
+static uint64_t array_addr(const struct trace_call *tc,
+			   const struct tr_field *f, const unsigned char *base)
+{
+	if (f->arr->in_struct)
+		return (uintptr_t)tc->arg + f->off;
+	return get_uint(base + f->off, f->width);
+}
+
 /*
  * Read the first elements of the array field f of the struct at base into
  * dst (TRACE_ARRAY_MAX * TRACE_ELEM_MAX bytes, element i at i * elem size,
- * zero past the stride). Returns how many were read, or -1.
+ * zero past the stride). Returns how many were read, or -1. An inline array
+ * is read only as far as the caller's size word reaches.
  */
-static int read_array(const struct tr_field *f, const unsigned char *base,
-		      unsigned char *dst)
+static int read_array(const struct trace_call *tc, const struct tr_field *f,
+		      const unsigned char *base, unsigned char *dst)
 {
 	const struct tr_array *arr = f->arr;
 	const struct tr_layout *elem = array_elem(arr, base);
-	uint64_t ptr = get_uint(base + f->off, f->width);
+	uint64_t ptr = array_addr(tc, f, base);
 	uint32_t count = (uint32_t)get_uint(base + arr->count_off, 4);
 	uint32_t n = MIN(count, TRACE_ARRAY_MAX);
 	uint64_t stride;
@@ -1157,6 +1472,14 @@ static int read_array(const struct tr_field *f, const unsigned char *base,
 		return 0;
 	if (!stride)
 		return -1;
+	if (arr->in_struct) {
+		uint64_t room =
+			tc->user_size > f->off ? tc->user_size - f->off : 0;
+
+		n = (uint32_t)MIN((uint64_t)n, room / stride);
+		if (!n)
+			return 0;
+	}
 	memset(dst, 0, (size_t)n * elem->size);
 	if (stride == elem->size)
 		return peek(dst, ptr, (size_t)n * elem->size) ? (int)n : -1;
@@ -1170,6 +1493,8 @@ static int read_array(const struct tr_field *f, const unsigned char *base,
 
 static void put_layout(const struct tr_ctx *c, const struct tr_layout *l,
 		       const unsigned char *base, size_t covered);
+static void put_field(const struct tr_ctx *c, const struct tr_field *f,
+		      const unsigned char *base, size_t covered);
 
 /* An array: its first elements, or the pointer if they are unreadable. */
 static void put_array(const struct tr_ctx *c, const struct tr_field *f,
@@ -1189,31 +1514,42 @@ static void put_array(const struct tr_ctx *c, const struct tr_field *f,
 		n = c->tc->aux_count;
 	} else {
 		elems = out;
-		n = read_array(f, base, out);
+		n = read_array(c->tc, f, base, out);
 	}
 	if (n < 0 || !elem) {
-		put_hex(c->b, get_uint(base + f->off, f->width));
+		put_hex(c->b, array_addr(c->tc, f, base));
 		return;
 	}
 	covered = MIN(array_stride(f->arr, base, elem), elem->size);
 	ec.dir = D_INOUT;
 	put(c->b, "[");
 	for (i = 0; i < n; i++) {
+		const unsigned char *e = elems + (size_t)i * elem->size;
+
 		if (i)
 			put(c->b, ", ");
-		put_layout(&ec, elem, elems + (size_t)i * elem->size, covered);
+		/* A bare value: one unnamed field. */
+		if (elem->nfields == 1 && !elem->fields[0].name)
+			put_field(&ec, &elem->fields[0], e, covered);
+		else
+			put_layout(&ec, elem, e, covered);
 	}
 	if (count > (uint32_t)n)
-		put(c->b, ", ...");
+		put(c->b, n ? ", ..." : "...");
 	put(c->b, "]");
 }
 
 /* Most capabilities of one chain decoded; a longer chain ends in "...". */
 #define TRACE_CAPS_MAX 8
+/*
+ * Most areas of one sparse mmap capability decoded: vfio-pci makes at most
+ * two, and TRACE_CAPS_MAX full lists must still fit in TRACE_LINE_MAX.
+ */
+#define TRACE_SPARSE_MAX 4
 
 /* One VFIO type1 capability at @at in the caller's buffer. */
-static void put_vfio_cap(struct tr_buf *b, uint64_t at,
-			 const struct vfio_info_cap_header *hdr)
+static bool put_type1_cap(struct tr_buf *b, uint64_t at,
+			  const struct vfio_info_cap_header *hdr)
 {
 	switch (hdr->id) {
 	case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: {
@@ -1222,7 +1558,7 @@ static void put_vfio_cap(struct tr_buf *b, uint64_t at,
 		if (!peek(&cap, at, sizeof(cap)))
 			break;
 		putf(b, "DMA_AVAIL{avail=%u}", cap.avail);
-		return;
+		return true;
 	}
 	case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE: {
 		struct vfio_iommu_type1_info_cap_iova_range cap;
@@ -1241,21 +1577,103 @@ static void put_vfio_cap(struct tr_buf *b, uint64_t at,
 			     i ? ", " : "", (uint64_t)r.start, (uint64_t)r.end);
 		}
 		put(b, i < cap.nr_iovas ? ", ...]}" : "]}");
-		return;
+		return true;
 	}
 	}
-	putf(b, "{id=%u, version=%u}", hdr->id, hdr->version);
+	return false;
+}
+
+/* The flags word of the PCI_ATOMIC_COMP capability, after its header. */
+#define TRACE_ATOMIC_COMP_FLAGS_OFF 8
+
+/* One VFIO_DEVICE_GET_INFO capability at @at in the caller's buffer. */
+static bool put_device_cap(struct tr_buf *b, uint64_t at,
+			   const struct vfio_info_cap_header *hdr)
+{
+	uint32_t flags;
+
+	switch (hdr->id) {
+	case VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP:
+		if (!peek(&flags, at + TRACE_ATOMIC_COMP_FLAGS_OFF,
+			  sizeof(flags)))
+			break;
+		putf(b, "PCI_ATOMIC_COMP{flags=%#x}", flags);
+		return true;
+	}
+	return false;
+}
+
+/* One VFIO_DEVICE_GET_REGION_INFO capability at @at. */
+static bool put_region_cap(struct tr_buf *b, uint64_t at,
+			   const struct vfio_info_cap_header *hdr)
+{
+	switch (hdr->id) {
+	case VFIO_REGION_INFO_CAP_SPARSE_MMAP: {
+		struct vfio_region_info_cap_sparse_mmap cap;
+		uint32_t i;
+
+		if (!peek(&cap, at, sizeof(cap)))
+			break;
+		putf(b, "SPARSE_MMAP{nr_areas=%u, areas=[", cap.nr_areas);
+		for (i = 0; i < cap.nr_areas && i < TRACE_SPARSE_MAX; i++) {
+			struct vfio_region_sparse_mmap_area a;
+
+			if (!peek(&a, at + sizeof(cap) + i * sizeof(a),
+				  sizeof(a)))
+				break;
+			putf(b, "%s{offset=0x%" PRIx64 ", size=0x%" PRIx64 "}",
+			     i ? ", " : "", (uint64_t)a.offset,
+			     (uint64_t)a.size);
+		}
+		put(b, i < cap.nr_areas ? (i ? ", ...]}" : "...]}") : "]}");
+		return true;
+	}
+	case VFIO_REGION_INFO_CAP_TYPE: {
+		struct vfio_region_info_cap_type cap;
+
+		if (!peek(&cap, at, sizeof(cap)))
+			break;
+		putf(b, "TYPE{type=%u, subtype=%u}", cap.type, cap.subtype);
+		return true;
+	}
+	case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
+		put(b, "MSIX_MAPPABLE");
+		return true;
+	}
+	return false;
+}
+
+/* One capability of a chain of kind caps, by its id if not known. */
+static void put_vfio_cap(struct tr_buf *b, unsigned int caps, uint64_t at,
+			 const struct vfio_info_cap_header *hdr)
+{
+	bool done = false;
+
+	switch (caps) {
+	case CAPS_TYPE1:
+		done = put_type1_cap(b, at, hdr);
+		break;
+	case CAPS_DEVICE:
+		done = put_device_cap(b, at, hdr);
+		break;
+	case CAPS_REGION:
+		done = put_region_cap(b, at, hdr);
+		break;
+	}
+	if (!done)
+		putf(b, "{id=%u, version=%u}", hdr->id, hdr->version);
 }
 
 /*
- * The capability chain of VFIO_IOMMU_GET_INFO, walked as a program would:
- * from cap_offset along each header's next, inside argsz.
+ * A capability chain of a VFIO info struct (after the call, at base),
+ * walked as a program would: from cap_offset (field f) along each header's
+ * next, inside argsz (the first word) and the caller's buffer.
  */
-static void put_vfio_caps(const struct tr_ctx *c, const unsigned char *base)
+static void put_vfio_caps(const struct tr_ctx *c, const struct tr_field *f,
+			  const unsigned char *base)
 {
-	uint32_t argsz = (uint32_t)get_uint(base, 4);
-	uint32_t off = (uint32_t)get_uint(
-		base + offsetof(struct vfio_iommu_type1_info, cap_offset), 4);
+	uint32_t argsz = MIN((uint32_t)get_uint(base, 4), c->tc->user_size);
+	uint32_t off = (uint32_t)get_uint(base + f->off, f->width);
 	uint64_t arg = (uintptr_t)c->tc->arg;
 	unsigned int n;
 
@@ -1271,7 +1689,7 @@ static void put_vfio_caps(const struct tr_ctx *c, const unsigned char *base)
 			break;
 		}
 		put(c->b, n ? ", " : "");
-		put_vfio_cap(c->b, arg + off, &hdr);
+		put_vfio_cap(c->b, f->caps, arg + off, &hdr);
 		/* A chain only goes forward. */
 		off = hdr.next > off ? hdr.next : 0;
 	}
@@ -1287,6 +1705,12 @@ static void put_field(const struct tr_ctx *c, const struct tr_field *f,
 	switch (f->fmt) {
 	case T_DEC:
 		putf(c->b, "%" PRIu64, get_uint(p, f->width));
+		break;
+	case T_INT:
+		/* Sign-extend from the field's width. */
+		putf(c->b, "%" PRId64,
+		     (int64_t)(get_uint(p, f->width) << (64 - 8 * f->width)) >>
+			     (64 - 8 * f->width));
 		break;
 	case T_HEX:
 		put_hex(c->b, get_uint(p, f->width));
@@ -1310,7 +1734,7 @@ static void put_field(const struct tr_ctx *c, const struct tr_field *f,
 		put_array(c, f, base);
 		break;
 	case T_VFIO_CAPS:
-		put_vfio_caps(c, base);
+		put_vfio_caps(c, f, base);
 		break;
 	}
 }
@@ -1358,8 +1782,9 @@ static void put_struct_arg(struct tr_buf *b, const struct trace_call *tc,
 		return;
 	c.dir = D_OUT;
 	c.arrays = ret >= 0;
-	if (!layout_shows(&c, d->layout, tc->snap_len) ||
-	    !peek(after, (uintptr_t)tc->arg, tc->snap_len))
+	c.after = after;
+	if (!peek(after, (uintptr_t)tc->arg, tc->snap_len) ||
+	    !layout_shows(&c, d->layout, tc->snap_len))
 		return;
 	put(b, " => ");
 	put_layout(&c, d->layout, after, tc->snap_len);
@@ -1367,14 +1792,20 @@ static void put_struct_arg(struct tr_buf *b, const struct trace_call *tc,
 
 /* ---- entry points -------------------------------------------------------- */
 
-static const struct tr_ioctl *find_ioctl(unsigned long request)
+static const struct tr_ioctl *find_ioctl(unsigned long request,
+					 enum trace_fd_kind kind)
 {
+	unsigned int want = kind == TRACE_FD_OTHER ? ~0u : 1u << kind;
 	size_t i;
 
 	/* Only the low 32 bits of the request count, as in the kernel. */
-	for (i = 0; i < ARRAY_SIZE(trace_ioctls); i++)
-		if (trace_ioctls[i].request == (uint32_t)request)
-			return &trace_ioctls[i];
+	for (i = 0; i < ARRAY_SIZE(trace_ioctls); i++) {
+		const struct tr_ioctl *d = &trace_ioctls[i];
+		unsigned int kinds = d->kinds ? d->kinds : K_IOMMU;
+
+		if (d->request == (uint32_t)request && (kinds & want))
+			return d;
+	}
 	return NULL;
 }
 
@@ -1399,18 +1830,19 @@ static void snap_struct(struct trace_call *tc, const struct tr_layout *l)
 		const struct tr_field *f = &l->fields[i];
 
 		if (f->fmt == T_ARRAY && field_shows(&c, f, tc->snap_len)) {
-			tc->aux_count =
-				read_array(f, tc->snap.bytes, tc->aux.bytes);
+			tc->aux_field = f;
+			tc->aux_count = read_array(tc, f, tc->snap.bytes,
+						   tc->aux.bytes);
 			break;
 		}
 	}
 }
 
-void trace_begin(struct trace_call *tc, int fd, unsigned long request,
-		 void *arg)
+void trace_begin_kind(struct trace_call *tc, int fd, unsigned long request,
+		      void *arg, enum trace_fd_kind kind)
 {
-	const struct tr_ioctl *d = find_ioctl(request);
 	int saved_errno = errno;
+	const struct tr_ioctl *d = find_ioctl(request, kind);
 
 	memset(tc, 0, sizeof(*tc));
 	tc->fd = fd;
@@ -1435,6 +1867,12 @@ void trace_begin(struct trace_call *tc, int fd, unsigned long request,
 	}
 out:
 	errno = saved_errno;
+}
+
+void trace_begin(struct trace_call *tc, int fd, unsigned long request,
+		 void *arg)
+{
+	trace_begin_kind(tc, fd, request, arg, TRACE_FD_IOMMU);
 }
 
 size_t trace_finish(struct trace_call *tc, int ret, int err, char *buf,
@@ -1482,6 +1920,48 @@ size_t trace_finish(struct trace_call *tc, int ret, int err, char *buf,
 out:
 	put(&b, ")");
 	put_result(&b, ret, err);
+	put(&b, "\n");
+	len = tr_buf_end(&b);
+	errno = saved_errno;
+	return len;
+}
+
+/* The name of vfio-pci's region @index in trace_rw() lines. */
+static void put_region(struct tr_buf *b, uint64_t index)
+{
+	static const char *const names[] = {
+		[VFIO_PCI_BAR0_REGION_INDEX] = "BAR0",
+		[VFIO_PCI_BAR1_REGION_INDEX] = "BAR1",
+		[VFIO_PCI_BAR2_REGION_INDEX] = "BAR2",
+		[VFIO_PCI_BAR3_REGION_INDEX] = "BAR3",
+		[VFIO_PCI_BAR4_REGION_INDEX] = "BAR4",
+		[VFIO_PCI_BAR5_REGION_INDEX] = "BAR5",
+		[VFIO_PCI_ROM_REGION_INDEX] = "ROM",
+		[VFIO_PCI_CONFIG_REGION_INDEX] = "CONFIG",
+		[VFIO_PCI_VGA_REGION_INDEX] = "VGA",
+	};
+
+	if (index < ARRAY_SIZE(names))
+		put(b, names[index]);
+	else
+		putf(b, "REGION%" PRIu64, index);
+}
+
+size_t trace_rw(char *buf, size_t size, int fd, bool write, uint64_t offset,
+		size_t count, ssize_t ret, int err)
+{
+	const uint64_t in_region = (1ULL << VFIO_PCI_OFFSET_SHIFT) - 1;
+	struct tr_buf b = { .p = buf, .size = size };
+	int saved_errno = errno;
+	size_t len;
+
+	putf(&b, "%s(%d, ", write ? "pwrite64" : "pread64", fd);
+	put_region(&b, offset >> VFIO_PCI_OFFSET_SHIFT);
+	putf(&b, "+0x%" PRIx64 ", %zu)", offset & in_region, count);
+	if (ret == -1)
+		put_result(&b, -1, err);
+	else
+		putf(&b, " = %zd", ret);
 	put(&b, "\n");
 	len = tr_buf_end(&b);
 	errno = saved_errno;

@@ -7,13 +7,15 @@
  *	struct trace_call tc;
  *	char line[TRACE_LINE_MAX];
  *
- *	trace_begin(&tc, fd, request, arg);
+ *	trace_begin_kind(&tc, fd, request, arg, kind);
  *	ret = <the ioctl>;
  *	err = errno;
  *	len = trace_finish(&tc, ret, err, line, sizeof(line));
  *	write(2, line, len);
  *
- * Both functions read the caller's memory only through process_vm_readv(),
+ * A VFIO device fd's pread/pwrite is one call: trace_rw() formats it.
+ *
+ * These functions read the caller's memory only through process_vm_readv(),
  * so bad pointers never crash them; they allocate nothing, keep no state
  * outside *tc, are safe to call from any number of threads and leave errno
  * as they found it.
@@ -21,8 +23,10 @@
 #ifndef UIOMMUFD_PRELOAD_TRACE_H
 #define UIOMMUFD_PRELOAD_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Largest argument struct snapshotted before the call, in bytes. */
 #define TRACE_SNAP_MAX 128
@@ -32,6 +36,26 @@
 #define TRACE_ELEM_MAX 32
 /* A line buffer this big never truncates any line trace_finish() makes. */
 #define TRACE_LINE_MAX 4096
+
+/*
+ * The kind of file an ioctl is made on. VFIO reuses ioctl numbers across
+ * kinds (VFIO_IOMMU_GET_INFO on a container is VFIO_DEVICE_GET_PCI_HOT_RESET
+ * _INFO on a device), so a request is decoded only among the ioctls of its
+ * file's kind:
+ *
+ * TRACE_FD_IOMMU:	 /dev/iommu or a VFIO container: the iommufd, container
+ *			 and type1 ioctls, and the group ones.
+ * TRACE_FD_VFIO_GROUP:	 the group ioctls only.
+ * TRACE_FD_VFIO_DEVICE: the device ioctls only.
+ * TRACE_FD_OTHER:	 unknown: any known ioctl, the iommufd and container
+ *			 ones before the device ones where numbers collide.
+ */
+enum trace_fd_kind {
+	TRACE_FD_IOMMU,
+	TRACE_FD_VFIO_GROUP,
+	TRACE_FD_VFIO_DEVICE,
+	TRACE_FD_OTHER,
+};
 
 /* One traced call: filled by trace_begin(), consumed by trace_finish(). */
 struct trace_call {
@@ -47,6 +71,8 @@ struct trace_call {
 	int snap_ok;
 	/* Elements of the input array read into aux, -1 if unreadable. */
 	int aux_count;
+	/* The field description of that input array, NULL if none. */
+	const void *aux_field;
 	/* The argument struct before the call, zero past snap_len. */
 	union {
 		uint64_t align;
@@ -60,6 +86,10 @@ struct trace_call {
 };
 
 /* Before the call: remember the call and snapshot its input. */
+void trace_begin_kind(struct trace_call *tc, int fd, unsigned long request,
+		      void *arg, enum trace_fd_kind kind);
+
+/* trace_begin_kind() on a TRACE_FD_IOMMU file. */
 void trace_begin(struct trace_call *tc, int fd, unsigned long request,
 		 void *arg);
 
@@ -71,5 +101,15 @@ void trace_begin(struct trace_call *tc, int fd, unsigned long request,
  */
 size_t trace_finish(struct trace_call *tc, int ret, int err, char *buf,
 		    size_t size);
+
+/*
+ * One pread/pwrite of count bytes at offset of a VFIO PCI device fd, after
+ * the call, as "pwrite64(5, BAR0+0x98, 4) = 4\n": the region is offset >>
+ * VFIO_PCI_OFFSET_SHIFT (BAR0-BAR5, ROM, CONFIG, VGA, else REGION<n>). ret
+ * is the call's result, err its errno when ret == -1. Formats into buf like
+ * trace_finish() and returns the length; lines are short (under 128 bytes).
+ */
+size_t trace_rw(char *buf, size_t size, int fd, bool write, uint64_t offset,
+		size_t count, ssize_t ret, int err);
 
 #endif /* UIOMMUFD_PRELOAD_TRACE_H */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <uiommufd/device.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,6 +38,14 @@ static void usage(FILE *out)
 		"userspace\nby libuiommufd.\n"
 		"\n"
 		"Options:\n"
+		"  -d, --device MODEL[,name=DDDD:BB:DD.F]\n"
+		"                 give PROGRAM an emulated PCI device behind "
+		"VFIO: its group\n"
+		"                 /dev/vfio/N, its cdev /dev/vfio/devices/vfioN "
+		"and its\n"
+		"                 /sys/bus/pci/devices/NAME (repeatable; models: "
+		"edu;\n"
+		"                 the same as UIOMMUFD_DEVICES=SPEC;SPEC...)\n"
 		"  -t, --trace    print every emulated ioctl, decoded, to "
 		"stderr\n"
 		"                 (the same as UIOMMUFD_TRACE=1)\n"
@@ -226,20 +235,34 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "trace", no_argument, NULL, 't' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char lib[PATH_MAX], path[PATH_MAX * 2];
+	char devices[4096], err[256];
 	bool trace = false;
 	int opt, ret;
 
+	snprintf(devices, sizeof(devices), "%s",
+		 getenv("UIOMMUFD_DEVICES") ? getenv("UIOMMUFD_DEVICES") : "");
+
 	/* '+': options end at PROGRAM, whose own options are its own. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+thV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+td:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			trace = true;
+			break;
+		case 'd':
+			if (strlen(devices) + strlen(optarg) + 2 >
+			    sizeof(devices))
+				return fail(EXIT_RUNNER_ERROR,
+					    "%s: too many devices", optarg);
+			if (devices[0])
+				strcat(devices, ";");
+			strcat(devices, optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -248,7 +271,11 @@ int main(int argc, char **argv)
 			printf("uiommufd-run %s\n", UIOMMUFD_VERSION);
 			return 0;
 		default:
-			if (optopt)
+			if (optopt == 'd')
+				fprintf(stderr,
+					"%s: option '%s' needs an argument\n",
+					prog_name, argv[optind - 1]);
+			else if (optopt)
 				fprintf(stderr, "%s: unknown option '-%c'\n",
 					prog_name, optopt);
 			else
@@ -280,6 +307,11 @@ int main(int argc, char **argv)
 	ret = set_ld_preload(lib);
 	if (ret)
 		return ret;
+	/* Bad device specs fail here, with the library's own message. */
+	if (uiommufd_devices_add(devices, err, sizeof(err)) < 0)
+		return fail(EXIT_RUNNER_ERROR, "--device: %s", err);
+	if (devices[0] && setenv("UIOMMUFD_DEVICES", devices, 1))
+		return fail(EXIT_RUNNER_ERROR, "setenv: %s", strerror(errno));
 	if (trace && setenv("UIOMMUFD_TRACE", "1", 1))
 		return fail(EXIT_RUNNER_ERROR, "setenv: %s", strerror(errno));
 
