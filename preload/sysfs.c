@@ -62,7 +62,9 @@ static int put_file(const char *dir, const char *name, const void *data,
 	long fd;
 	int rc = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
 	fd = syscall(SYS_openat, AT_FDCWD, path,
 		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
 	if (fd < 0)
@@ -86,7 +88,9 @@ static int put_link(const char *dir, const char *name, const char *target)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
 	if (syscall(SYS_symlinkat, target, AT_FDCWD, path) && errno != EEXIST)
 		return -errno;
 	return 0;

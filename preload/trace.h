@@ -36,6 +36,8 @@
 #define TRACE_ELEM_MAX 32
 /* A line buffer this big never truncates any line trace_finish() makes. */
 #define TRACE_LINE_MAX 4096
+/* A line buffer this big never truncates any line trace_rw() makes. */
+#define TRACE_RW_LINE_MAX 256
 
 /*
  * The kind of file an ioctl is made on. VFIO reuses ioctl numbers across
@@ -107,7 +109,7 @@ size_t trace_finish(struct trace_call *tc, int ret, int err, char *buf,
  * the call, as "pwrite64(5, BAR0+0x98, 4) = 4\n": the region is offset >>
  * VFIO_PCI_OFFSET_SHIFT (BAR0-BAR5, ROM, CONFIG, VGA, else REGION<n>). ret
  * is the call's result, err its errno when ret == -1. Formats into buf like
- * trace_finish() and returns the length; lines are short (under 128 bytes).
+ * trace_finish() and returns the length.
  */
 size_t trace_rw(char *buf, size_t size, int fd, bool write, uint64_t offset,
 		size_t count, ssize_t ret, int err);

@@ -1112,6 +1112,785 @@ static void vfio_group_lines(void **state)
 		 name);
 }
 
+/* ---- VFIO device fds ------------------------------------------------------ */
+
+#define DEV 5
+#define GRP 6
+
+/* Trace a call on a file of the given kind that changes nothing. */
+#define trace_kind_is(kind, req, arg, ret, err, ...)               \
+	do {                                                       \
+		struct trace_call tc_;                             \
+                                                                   \
+		trace_begin_kind(&tc_, DEV, (req), (arg), (kind)); \
+		finish_is(&tc_, (ret), (err), __VA_ARGS__);        \
+	} while (0)
+#define dev_is(req, arg, ret, err, ...) \
+	trace_kind_is(TRACE_FD_VFIO_DEVICE, req, arg, ret, err, __VA_ARGS__)
+
+static void device_get_info_lines(void **state)
+{
+	struct vfio_device_info i = { .argsz = sizeof(i) };
+	struct trace_call tc;
+
+	(void)state;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_INFO, &i,
+			 TRACE_FD_VFIO_DEVICE);
+	i.flags = VFIO_DEVICE_FLAGS_RESET | VFIO_DEVICE_FLAGS_PCI;
+	i.num_regions = VFIO_PCI_NUM_REGIONS;
+	i.num_irqs = VFIO_PCI_NUM_IRQS;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_INFO, {argsz=24} => {argsz=24, "
+		  "flags=VFIO_DEVICE_FLAGS_RESET|VFIO_DEVICE_FLAGS_PCI, "
+		  "num_regions=9, num_irqs=5, cap_offset=0}) = 0\n");
+
+	/* An old caller without cap_offset; unknown flag bits in hex. */
+	i.argsz = 16;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_INFO, &i,
+			 TRACE_FD_VFIO_DEVICE);
+	i.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_CAPS | 0x10000;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_INFO, {argsz=16} => {argsz=16, "
+		  "flags=VFIO_DEVICE_FLAGS_PCI|VFIO_DEVICE_FLAGS_CAPS|0x10000, "
+		  "num_regions=9, num_irqs=5}) = 0\n");
+
+	i.argsz = 8;
+	dev_is(VFIO_DEVICE_GET_INFO, &i, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_GET_INFO, {argsz=8}) = -1 EINVAL "
+	       "(Invalid argument)\n");
+}
+
+static void device_get_info_caps(void **state)
+{
+	union {
+		uint64_t align;
+		unsigned char bytes[64];
+	} buf = { 0 };
+	struct vfio_device_info *i = (void *)buf.bytes;
+	struct vfio_info_cap_header *atomic = (void *)(buf.bytes + 24);
+	struct vfio_info_cap_header *other = (void *)(buf.bytes + 40);
+	uint32_t flags = 0x3;
+	struct trace_call tc;
+
+	(void)state;
+	i->argsz = sizeof(buf);
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_INFO, i,
+			 TRACE_FD_VFIO_DEVICE);
+	i->argsz = 48;
+	i->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_CAPS;
+	i->num_regions = 9;
+	i->num_irqs = 5;
+	i->cap_offset = 24;
+	atomic->id = VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP;
+	atomic->version = 1;
+	atomic->next = 40;
+	memcpy(buf.bytes + 32, &flags, sizeof(flags));
+	/* Id 1 is IOVA_RANGE in a type1 chain: here it is unknown. */
+	other->id = 1;
+	other->version = 2;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_INFO, {argsz=64} => {argsz=48, "
+		  "flags=VFIO_DEVICE_FLAGS_PCI|VFIO_DEVICE_FLAGS_CAPS, "
+		  "num_regions=9, num_irqs=5, cap_offset=24, caps=["
+		  "PCI_ATOMIC_COMP{flags=0x3}, {id=1, version=2}]}) = 0\n");
+}
+
+static void region_info_lines(void **state)
+{
+	struct vfio_region_info r = {
+		.argsz = sizeof(r),
+		.index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+	struct trace_call tc;
+
+	(void)state;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_REGION_INFO, &r,
+			 TRACE_FD_VFIO_DEVICE);
+	r.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+		  VFIO_REGION_INFO_FLAG_MMAP;
+	r.size = 0x100000;
+	r.offset = 0;
+	finish_is(
+		&tc, 0, 0,
+		"ioctl(5, VFIO_DEVICE_GET_REGION_INFO, {argsz=32, "
+		"index=VFIO_PCI_BAR0_REGION_INDEX} => {argsz=32, "
+		"flags=VFIO_REGION_INFO_FLAG_READ|VFIO_REGION_INFO_FLAG_WRITE|"
+		"VFIO_REGION_INFO_FLAG_MMAP, cap_offset=0, size=0x100000, "
+		"offset=0x0}) = 0\n");
+
+	r.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_REGION_INFO, &r,
+			 TRACE_FD_VFIO_DEVICE);
+	r.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	r.size = 0x1000;
+	r.offset = 7ULL << VFIO_PCI_OFFSET_SHIFT;
+	finish_is(
+		&tc, 0, 0,
+		"ioctl(5, VFIO_DEVICE_GET_REGION_INFO, {argsz=32, "
+		"index=VFIO_PCI_CONFIG_REGION_INDEX} => {argsz=32, "
+		"flags=VFIO_REGION_INFO_FLAG_READ|VFIO_REGION_INFO_FLAG_WRITE, "
+		"cap_offset=0, size=0x1000, offset=0x70000000000}) = 0\n");
+
+	/* Indexes past vfio-pci's fixed ones by number; no output on error. */
+	r.index = 9;
+	dev_is(VFIO_DEVICE_GET_REGION_INFO, &r, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_GET_REGION_INFO, {argsz=32, index=9}) = "
+	       "-1 EINVAL (Invalid argument)\n");
+	r.argsz = 12;
+	r.index = VFIO_PCI_ROM_REGION_INDEX;
+	dev_is(VFIO_DEVICE_GET_REGION_INFO, &r, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_GET_REGION_INFO, {argsz=12, "
+	       "index=VFIO_PCI_ROM_REGION_INDEX}) = -1 EINVAL (Invalid "
+	       "argument)\n");
+}
+
+static void region_info_caps(void **state)
+{
+	union {
+		uint64_t align;
+		unsigned char bytes[128];
+	} buf = { 0 };
+	struct vfio_region_info *r = (void *)buf.bytes;
+	struct vfio_region_info_cap_sparse_mmap *sparse =
+		(void *)(buf.bytes + 32);
+	struct vfio_region_sparse_mmap_area *areas = (void *)(buf.bytes + 48);
+	struct vfio_region_info_cap_type *type = (void *)(buf.bytes + 80);
+	struct vfio_info_cap_header *msix = (void *)(buf.bytes + 96);
+	struct trace_call tc;
+
+	(void)state;
+	r->argsz = sizeof(buf);
+	r->index = VFIO_PCI_BAR2_REGION_INDEX;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_REGION_INFO, r,
+			 TRACE_FD_VFIO_DEVICE);
+	r->argsz = 104;
+	r->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP |
+		   VFIO_REGION_INFO_FLAG_CAPS;
+	r->cap_offset = 32;
+	r->size = 0x4000;
+	r->offset = 2ULL << VFIO_PCI_OFFSET_SHIFT;
+	sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+	sparse->header.version = 1;
+	sparse->header.next = 80;
+	sparse->nr_areas = 2;
+	areas[0].offset = 0;
+	areas[0].size = 0x1000;
+	areas[1].offset = 0x2000;
+	areas[1].size = 0x2000;
+	type->header.id = VFIO_REGION_INFO_CAP_TYPE;
+	type->header.version = 1;
+	type->header.next = 96;
+	type->type = 1;
+	type->subtype = 3;
+	msix->id = VFIO_REGION_INFO_CAP_MSIX_MAPPABLE;
+	msix->version = 1;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_REGION_INFO, {argsz=128, "
+		  "index=VFIO_PCI_BAR2_REGION_INDEX} => {argsz=104, "
+		  "flags=VFIO_REGION_INFO_FLAG_READ|VFIO_REGION_INFO_FLAG_MMAP|"
+		  "VFIO_REGION_INFO_FLAG_CAPS, cap_offset=32, size=0x4000, "
+		  "offset=0x20000000000, caps=[SPARSE_MMAP{nr_areas=2, "
+		  "areas=[{offset=0x0, size=0x1000}, {offset=0x2000, "
+		  "size=0x2000}]}, TYPE{type=1, subtype=3}, MSIX_MAPPABLE]}) = "
+		  "0\n");
+
+	/* A chain past the caller's argsz stops there. */
+	r->argsz = 80;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_REGION_INFO, r,
+			 TRACE_FD_VFIO_DEVICE);
+	r->argsz = 104;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_REGION_INFO, {argsz=80, "
+		  "index=VFIO_PCI_BAR2_REGION_INDEX} => {argsz=104, "
+		  "flags=VFIO_REGION_INFO_FLAG_READ|VFIO_REGION_INFO_FLAG_MMAP|"
+		  "VFIO_REGION_INFO_FLAG_CAPS, cap_offset=32, size=0x4000, "
+		  "offset=0x20000000000, caps=[SPARSE_MMAP{nr_areas=2, "
+		  "areas=[{offset=0x0, size=0x1000}, {offset=0x2000, "
+		  "size=0x2000}]}, 0x50]}) = 0\n");
+}
+
+/* The longest region line, every cap a full sparse list, still fits. */
+static void longest_region_line_fits(void **state)
+{
+	const size_t cap_len =
+		sizeof(struct vfio_region_info_cap_sparse_mmap) +
+		(TRACE_ARRAY_MAX + 1) *
+			sizeof(struct vfio_region_sparse_mmap_area);
+	union {
+		uint64_t align;
+		unsigned char bytes[2048];
+	} buf;
+	struct vfio_region_info *r = (void *)buf.bytes;
+	char line[TRACE_LINE_MAX];
+	struct trace_call tc;
+	unsigned int i;
+	size_t n;
+
+	(void)state;
+	memset(buf.bytes, 0xff, sizeof(buf));
+	r->argsz = sizeof(buf);
+	r->cap_offset = sizeof(*r);
+	for (i = 0; i < 10; i++) {
+		struct vfio_region_info_cap_sparse_mmap *c =
+			(void *)(buf.bytes + sizeof(*r) + i * cap_len);
+
+		c->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+		c->header.next = sizeof(*r) + (i + 1) * cap_len;
+	}
+	trace_begin_kind(&tc, INT32_MAX, VFIO_DEVICE_GET_REGION_INFO, r,
+			 TRACE_FD_VFIO_DEVICE);
+	n = trace_finish(&tc, INT32_MAX, 0, line, sizeof(line));
+	assert_true(n > 2000);
+	assert_int_equal(line[n - 1], '\n');
+	assert_null(strstr(line, "...\n"));
+	assert_non_null(strstr(line, ", ...]}, ...]}) = 2147483647\n"));
+}
+
+static void irq_info_lines(void **state)
+{
+	struct vfio_irq_info i = {
+		.argsz = sizeof(i),
+		.index = VFIO_PCI_MSIX_IRQ_INDEX,
+	};
+	struct trace_call tc;
+
+	(void)state;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_IRQ_INFO, &i,
+			 TRACE_FD_VFIO_DEVICE);
+	i.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE;
+	i.count = 8;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_IRQ_INFO, {argsz=16, "
+		  "index=VFIO_PCI_MSIX_IRQ_INDEX} => "
+		  "{flags=VFIO_IRQ_INFO_EVENTFD|VFIO_IRQ_INFO_NORESIZE, "
+		  "count=8}) = 0\n");
+
+	i.index = VFIO_PCI_INTX_IRQ_INDEX;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_IRQ_INFO, &i,
+			 TRACE_FD_VFIO_DEVICE);
+	i.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+		  VFIO_IRQ_INFO_AUTOMASKED;
+	i.count = 1;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_IRQ_INFO, {argsz=16, "
+		  "index=VFIO_PCI_INTX_IRQ_INDEX} => "
+		  "{flags=VFIO_IRQ_INFO_EVENTFD|VFIO_IRQ_INFO_MASKABLE|"
+		  "VFIO_IRQ_INFO_AUTOMASKED, count=1}) = 0\n");
+
+	i.index = VFIO_PCI_NUM_IRQS;
+	dev_is(VFIO_DEVICE_GET_IRQ_INFO, &i, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_GET_IRQ_INFO, {argsz=16, index=5}) = -1 "
+	       "EINVAL (Invalid argument)\n");
+}
+
+static void set_irqs_eventfds(void **state)
+{
+	/* A struct vfio_irq_set with room for 12 eventfds. */
+	union {
+		uint64_t align;
+		unsigned char bytes[sizeof(struct vfio_irq_set) + 12 * 4];
+	} buf = { 0 };
+	struct vfio_irq_set *a = (void *)buf.bytes;
+	int32_t *fds = (int32_t *)(buf.bytes + sizeof(*a));
+	struct trace_call tc;
+	int i;
+
+	(void)state;
+	a->argsz = sizeof(struct vfio_irq_set) + 2 * sizeof(int32_t);
+	a->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	a->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	a->count = 2;
+	fds[0] = 7;
+	fds[1] = -1;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=28, "
+	       "flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSIX_IRQ_INDEX, start=0, count=2, "
+	       "data=[7, -1]}) = 0\n");
+
+	/* The array is read before the call. */
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_SET_IRQS, a,
+			 TRACE_FD_VFIO_DEVICE);
+	fds[0] = 99;
+	finish_is(
+		&tc, -1, EBADF,
+		"ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=28, "
+		"flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+		"index=VFIO_PCI_MSIX_IRQ_INDEX, start=0, count=2, "
+		"data=[7, -1]}) = -1 EBADF (Bad file descriptor)\n");
+
+	/* At most TRACE_ARRAY_MAX of them. */
+	for (i = 0; i < 12; i++)
+		fds[i] = 10 + i;
+	a->argsz = sizeof(*a) + 12 * sizeof(int32_t);
+	a->start = 2;
+	a->count = 12;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=68, "
+	       "flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSIX_IRQ_INDEX, start=2, count=12, "
+	       "data=[10, 11, 12, 13, 14, 15, 16, 17, ...]}) = 0\n");
+
+	/* Only what argsz covers: it is short of count here. */
+	a->argsz = sizeof(struct vfio_irq_set) + 3 * sizeof(int32_t) + 2;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=34, "
+	       "flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSIX_IRQ_INDEX, start=2, count=12, "
+	       "data=[10, 11, 12, ...]}) = -1 EINVAL (Invalid argument)\n");
+	a->argsz = sizeof(struct vfio_irq_set);
+	dev_is(VFIO_DEVICE_SET_IRQS, a, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=20, "
+	       "flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSIX_IRQ_INDEX, start=2, count=12, "
+	       "data=[...]}) = -1 EINVAL (Invalid argument)\n");
+	/* An argsz short of the header: no data at all. */
+	a->argsz = 16;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=16, "
+	       "flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSIX_IRQ_INDEX, start=2}) = -1 EINVAL "
+	       "(Invalid argument)\n");
+}
+
+static void set_irqs_bools_and_none(void **state)
+{
+	union {
+		uint64_t align;
+		unsigned char bytes[sizeof(struct vfio_irq_set) + 4];
+	} buf = { 0 };
+	struct vfio_irq_set *a = (void *)buf.bytes;
+	uint8_t *b = a->data;
+
+	(void)state;
+	a->argsz = sizeof(struct vfio_irq_set) + 3;
+	a->flags = VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_MASK;
+	a->index = VFIO_PCI_INTX_IRQ_INDEX;
+	a->count = 3;
+	b[0] = 1;
+	b[1] = 0;
+	b[2] = 1;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=23, "
+	       "flags=VFIO_IRQ_SET_DATA_BOOL|VFIO_IRQ_SET_ACTION_MASK, "
+	       "index=VFIO_PCI_INTX_IRQ_INDEX, start=0, count=3, "
+	       "data=[1, 0, 1]}) = 0\n");
+
+	/* DATA_NONE carries no data. */
+	a->argsz = sizeof(struct vfio_irq_set);
+	a->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+	a->count = 1;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=20, "
+	       "flags=VFIO_IRQ_SET_DATA_NONE|VFIO_IRQ_SET_ACTION_UNMASK, "
+	       "index=VFIO_PCI_INTX_IRQ_INDEX, start=0, count=1}) = 0\n");
+	a->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	a->index = VFIO_PCI_MSI_IRQ_INDEX;
+	a->count = 0;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=20, "
+	       "flags=VFIO_IRQ_SET_DATA_NONE|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSI_IRQ_INDEX, start=0, count=0}) = 0\n");
+
+	/* Two data types: one data, as eventfds. */
+	a->argsz = sizeof(*a) + 4;
+	a->flags = VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_DATA_EVENTFD |
+		   VFIO_IRQ_SET_ACTION_TRIGGER;
+	a->count = 1;
+	b[0] = 9;
+	b[1] = 0;
+	b[2] = 0;
+	b[3] = 0;
+	dev_is(VFIO_DEVICE_SET_IRQS, a, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=24, "
+	       "flags=VFIO_IRQ_SET_DATA_BOOL|VFIO_IRQ_SET_DATA_EVENTFD|"
+	       "VFIO_IRQ_SET_ACTION_TRIGGER, index=VFIO_PCI_MSI_IRQ_INDEX, "
+	       "start=0, count=1, data=[9]}) = -1 EINVAL (Invalid "
+	       "argument)\n");
+}
+
+static void device_bad_pointers(void **state)
+{
+	/* The header is readable, the data runs into the guard page. */
+	struct vfio_irq_set *edge =
+		(void *)(GUARD - sizeof(struct vfio_irq_set) - 4);
+	int32_t fd = 7;
+
+	(void)state;
+	dev_is(VFIO_DEVICE_GET_INFO, (void *)8, -1, EFAULT,
+	       "ioctl(5, VFIO_DEVICE_GET_INFO, 0x8) = -1 EFAULT (Bad "
+	       "address)\n");
+	dev_is(VFIO_DEVICE_GET_REGION_INFO, NULL, -1, EFAULT,
+	       "ioctl(5, VFIO_DEVICE_GET_REGION_INFO, NULL) = -1 EFAULT (Bad "
+	       "address)\n");
+	dev_is(VFIO_DEVICE_SET_IRQS, GUARD, -1, EFAULT,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, %#lx) = -1 EFAULT (Bad "
+	       "address)\n",
+	       ul(GUARD));
+
+	edge->argsz = sizeof(*edge) + 2 * sizeof(int32_t);
+	edge->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	edge->index = VFIO_PCI_MSI_IRQ_INDEX;
+	edge->start = 0;
+	edge->count = 2;
+	memcpy(edge->data, &fd, sizeof(fd));
+	dev_is(VFIO_DEVICE_SET_IRQS, edge, -1, EFAULT,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=28, "
+	       "flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSI_IRQ_INDEX, start=0, count=2, data=%#lx}) = "
+	       "-1 EFAULT (Bad address)\n",
+	       ul(edge->data));
+	/* One eventfd fits before the guard page. */
+	edge->argsz = sizeof(*edge) + sizeof(int32_t);
+	edge->count = 1;
+	dev_is(VFIO_DEVICE_SET_IRQS, edge, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_SET_IRQS, {argsz=24, "
+	       "flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, "
+	       "index=VFIO_PCI_MSI_IRQ_INDEX, start=0, count=1, data=[7]}) = "
+	       "0\n");
+
+	/* Tracing leaves errno alone. */
+	errno = EXDEV;
+	dev_is(VFIO_DEVICE_BIND_IOMMUFD, (void *)8, -1, EFAULT,
+	       "ioctl(5, VFIO_DEVICE_BIND_IOMMUFD, 0x8) = -1 EFAULT (Bad "
+	       "address)\n");
+	assert_int_equal(errno, EXDEV);
+}
+
+static void device_reset_and_feature(void **state)
+{
+	struct vfio_device_feature f = {
+		.argsz = sizeof(f),
+		.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
+			 3,
+	};
+
+	(void)state;
+	dev_is(VFIO_DEVICE_RESET, NULL, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_RESET) = 0\n");
+	dev_is(VFIO_DEVICE_RESET, NULL, -1, ENOTTY,
+	       "ioctl(5, VFIO_DEVICE_RESET) = -1 ENOTTY (Inappropriate ioctl "
+	       "for device)\n");
+	dev_is(VFIO_DEVICE_FEATURE, &f, -1, ENOTTY,
+	       "ioctl(5, VFIO_DEVICE_FEATURE, {argsz=8, "
+	       "flags=VFIO_DEVICE_FEATURE_GET|VFIO_DEVICE_FEATURE_PROBE|0x3}) "
+	       "= -1 ENOTTY (Inappropriate ioctl for device)\n");
+	f.flags = VFIO_DEVICE_FEATURE_SET;
+	dev_is(VFIO_DEVICE_FEATURE, &f, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_FEATURE, {argsz=8, "
+	       "flags=VFIO_DEVICE_FEATURE_SET}) = -1 EINVAL (Invalid "
+	       "argument)\n");
+}
+
+static void device_cdev_lines(void **state)
+{
+	struct vfio_device_bind_iommufd b = {
+		.argsz = sizeof(b),
+		.iommufd = 3,
+	};
+	struct vfio_device_attach_iommufd_pt a = {
+		.argsz = sizeof(a),
+		.pt_id = 2,
+	};
+	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
+	struct trace_call tc;
+
+	(void)state;
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_BIND_IOMMUFD, &b,
+			 TRACE_FD_VFIO_DEVICE);
+	b.out_devid = 1;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_BIND_IOMMUFD, {argsz=16, flags=0, "
+		  "iommufd=3} => {out_devid=1}) = 0\n");
+	b.iommufd = -1;
+	dev_is(VFIO_DEVICE_BIND_IOMMUFD, &b, -1, EBADF,
+	       "ioctl(5, VFIO_DEVICE_BIND_IOMMUFD, {argsz=16, flags=0, "
+	       "iommufd=-1}) = -1 EBADF (Bad file descriptor)\n");
+
+	/* An IOAS id in, the id of the HWPT made for it out. */
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a,
+			 TRACE_FD_VFIO_DEVICE);
+	a.pt_id = 4;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_ATTACH_IOMMUFD_PT, {argsz=12, flags=0, "
+		  "pt_id=2} => {pt_id=4}) = 0\n");
+	dev_is(VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a, -1, ENOENT,
+	       "ioctl(5, VFIO_DEVICE_ATTACH_IOMMUFD_PT, {argsz=12, flags=0, "
+	       "pt_id=4}) = -1 ENOENT (No such file or directory)\n");
+
+	dev_is(VFIO_DEVICE_DETACH_IOMMUFD_PT, &d, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_DETACH_IOMMUFD_PT, {argsz=8, flags=0}) = "
+	       "0\n");
+	d.flags = 1;
+	dev_is(VFIO_DEVICE_DETACH_IOMMUFD_PT, &d, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_DETACH_IOMMUFD_PT, {argsz=8, flags=0x1}) "
+	       "= -1 EINVAL (Invalid argument)\n");
+}
+
+static void hot_reset_info_lines(void **state)
+{
+	/* Room for three devices. */
+	union {
+		uint64_t align;
+		unsigned char
+			bytes[sizeof(struct vfio_pci_hot_reset_info) +
+			      3 * sizeof(struct vfio_pci_dependent_device)];
+	} buf = { 0 };
+	struct vfio_pci_hot_reset_info *a = (void *)buf.bytes;
+	struct vfio_pci_dependent_device *d = a->devices;
+	struct trace_call tc;
+
+	(void)state;
+	a->argsz = sizeof(*a) + 3 * sizeof(*d);
+	/* The cdev path: iommufd device ids. */
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, a,
+			 TRACE_FD_VFIO_DEVICE);
+	a->flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+		   VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+	a->count = 3;
+	d[0].devid = 1;
+	d[0].devfn = 0x8;
+	d[1].devid = VFIO_PCI_DEVID_OWNED;
+	d[1].devfn = 0x9;
+	d[2].devid = (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
+	d[2].segment = 1;
+	d[2].bus = 0x3a;
+	d[2].devfn = 0x10;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, {argsz=36} => "
+		  "{flags=VFIO_PCI_HOT_RESET_FLAG_DEV_ID|"
+		  "VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED, count=3, devices=["
+		  "{devid=1, segment=0x0, bus=0x0, devfn=0x8}, "
+		  "{devid=VFIO_PCI_DEVID_OWNED, segment=0x0, bus=0x0, "
+		  "devfn=0x9}, {devid=VFIO_PCI_DEVID_NOT_OWNED, segment=0x1, "
+		  "bus=0x3a, devfn=0x10}]}) = 0\n");
+
+	/* The group path: group ids. */
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, a,
+			 TRACE_FD_VFIO_DEVICE);
+	a->flags = 0;
+	a->count = 1;
+	d[0].group_id = 12;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, {argsz=36} => "
+		  "{flags=0, count=1, devices=[{group_id=12, segment=0x0, "
+		  "bus=0x0, devfn=0x8}]}) = 0\n");
+
+	/* Too small: ENOSPC reports the count needed, not the devices. */
+	a->argsz = sizeof(*a);
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, a,
+			 TRACE_FD_VFIO_DEVICE);
+	a->count = 2;
+	finish_is(
+		&tc, -1, ENOSPC,
+		"ioctl(5, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, {argsz=12} => "
+		"{flags=0, count=2}) = -1 ENOSPC (No space left on device)\n");
+	trace_kind_is(TRACE_FD_VFIO_DEVICE, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+		      a, -1, ENOTTY,
+		      "ioctl(5, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, "
+		      "{argsz=12}) = -1 ENOTTY (Inappropriate ioctl for "
+		      "device)\n");
+
+	/* A count past what argsz holds decodes what argsz holds. */
+	a->argsz = sizeof(*a) + sizeof(d[0]);
+	trace_begin_kind(&tc, DEV, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, a,
+			 TRACE_FD_VFIO_DEVICE);
+	a->count = 3;
+	finish_is(&tc, 0, 0,
+		  "ioctl(5, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, {argsz=20} => "
+		  "{flags=0, count=3, devices=[{group_id=12, segment=0x0, "
+		  "bus=0x0, devfn=0x8}, ...]}) = 0\n");
+}
+
+static void pci_hot_reset_lines(void **state)
+{
+	union {
+		uint64_t align;
+		unsigned char bytes[sizeof(struct vfio_pci_hot_reset) + 8];
+	} buf = { 0 };
+	struct vfio_pci_hot_reset *a = (void *)buf.bytes;
+
+	(void)state;
+	a->argsz = sizeof(*a) + 2 * sizeof(int32_t);
+	a->count = 2;
+	a->group_fds[0] = 6;
+	a->group_fds[1] = 8;
+	dev_is(VFIO_DEVICE_PCI_HOT_RESET, a, 0, 0,
+	       "ioctl(5, VFIO_DEVICE_PCI_HOT_RESET, {argsz=20, flags=0, "
+	       "count=2, group_fds=[6, 8]}) = 0\n");
+	/* The cdev path passes no group fds. */
+	a->argsz = sizeof(*a);
+	a->count = 0;
+	dev_is(VFIO_DEVICE_PCI_HOT_RESET, a, -1, EPERM,
+	       "ioctl(5, VFIO_DEVICE_PCI_HOT_RESET, {argsz=12, flags=0, "
+	       "count=0, group_fds=[]}) = -1 EPERM (Operation not "
+	       "permitted)\n");
+}
+
+/*
+ * VFIO_BASE + 12, 13, 14 and 17 are container ioctls on a container and
+ * device ioctls on a device; each kind decodes only its own.
+ */
+static void device_container_collisions(void **state)
+{
+	struct vfio_iommu_type1_info info = { .argsz = 16 };
+	struct vfio_device_feature f = {
+		.argsz = sizeof(f),
+		.flags = VFIO_DEVICE_FEATURE_PROBE,
+	};
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+
+	(void)state;
+	assert_int_equal(VFIO_IOMMU_GET_INFO,
+			 VFIO_DEVICE_GET_PCI_HOT_RESET_INFO);
+	assert_int_equal(VFIO_IOMMU_MAP_DMA, VFIO_DEVICE_PCI_HOT_RESET);
+	assert_int_equal(VFIO_IOMMU_UNMAP_DMA, VFIO_DEVICE_QUERY_GFX_PLANE);
+	assert_int_equal(VFIO_IOMMU_DIRTY_PAGES, VFIO_DEVICE_FEATURE);
+
+	trace_is(VFIO_IOMMU_GET_INFO, &info, -1, EINVAL,
+		 "ioctl(3, VFIO_IOMMU_GET_INFO, {argsz=16}) = -1 EINVAL "
+		 "(Invalid argument)\n");
+	dev_is(VFIO_IOMMU_GET_INFO, &info, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, {argsz=16}) = -1 "
+	       "EINVAL (Invalid argument)\n");
+	/* An unknown kind takes the container's. */
+	trace_kind_is(TRACE_FD_OTHER, VFIO_IOMMU_GET_INFO, &info, -1, EINVAL,
+		      "ioctl(5, VFIO_IOMMU_GET_INFO, {argsz=16}) = -1 EINVAL "
+		      "(Invalid argument)\n");
+
+	trace_is(VFIO_DEVICE_FEATURE, &f, -1, EINVAL,
+		 "ioctl(3, VFIO_IOMMU_DIRTY_PAGES, {argsz=8, "
+		 "flags=0x40000}) = -1 EINVAL (Invalid argument)\n");
+	dev_is(VFIO_IOMMU_DIRTY_PAGES, &f, -1, EINVAL,
+	       "ioctl(5, VFIO_DEVICE_FEATURE, {argsz=8, "
+	       "flags=VFIO_DEVICE_FEATURE_PROBE}) = -1 EINVAL (Invalid "
+	       "argument)\n");
+
+	/* Not known on a device: MAP_DMA's number there, container ioctls. */
+	dev_is(VFIO_IOMMU_UNMAP_DMA, &f, -1, ENOTTY,
+	       "ioctl(5, _IOC(_IOC_NONE, 0x3b, 0x72, 0), %#lx) = -1 ENOTTY "
+	       "(Inappropriate ioctl for device)\n",
+	       ul(&f));
+	dev_is(VFIO_GET_API_VERSION, NULL, -1, ENOTTY,
+	       "ioctl(5, _IOC(_IOC_NONE, 0x3b, 0x64, 0), 0) = -1 ENOTTY "
+	       "(Inappropriate ioctl for device)\n");
+	dev_is(IOMMU_IOAS_ALLOC, NULL, -1, ENOTTY,
+	       "ioctl(5, _IOC(_IOC_NONE, 0x3b, 0x81, 0), 0) = -1 ENOTTY "
+	       "(Inappropriate ioctl for device)\n");
+
+	/* Device ioctls are unknown on a container or iommufd. */
+	trace_is(VFIO_DEVICE_GET_INFO, &di, -1, ENOTTY,
+		 "ioctl(3, _IOC(_IOC_NONE, 0x3b, 0x6b, 0), %#lx) = -1 ENOTTY "
+		 "(Inappropriate ioctl for device)\n",
+		 ul(&di));
+	trace_kind_is(TRACE_FD_OTHER, VFIO_DEVICE_GET_INFO, &di, -1, ENOTTY,
+		      "ioctl(5, VFIO_DEVICE_GET_INFO, {argsz=24}) = -1 ENOTTY "
+		      "(Inappropriate ioctl for device)\n");
+
+	/* A group knows only the group ioctls. */
+	trace_kind_is(TRACE_FD_VFIO_GROUP, VFIO_GROUP_GET_STATUS, &gs, -1,
+		      EFAULT,
+		      "ioctl(5, VFIO_GROUP_GET_STATUS, {argsz=8}) = -1 EFAULT "
+		      "(Bad address)\n");
+	trace_kind_is(TRACE_FD_VFIO_GROUP, VFIO_GROUP_GET_DEVICE_FD, "dev0", 7,
+		      0, "ioctl(5, VFIO_GROUP_GET_DEVICE_FD, \"dev0\") = 7\n");
+	trace_kind_is(TRACE_FD_VFIO_GROUP, VFIO_IOMMU_GET_INFO, &info, -1,
+		      ENOTTY,
+		      "ioctl(5, _IOC(_IOC_NONE, 0x3b, 0x70, 0), %#lx) = -1 "
+		      "ENOTTY (Inappropriate ioctl for device)\n",
+		      ul(&info));
+	trace_kind_is(TRACE_FD_VFIO_GROUP, VFIO_DEVICE_GET_INFO, &di, -1,
+		      ENOTTY,
+		      "ioctl(5, _IOC(_IOC_NONE, 0x3b, 0x6b, 0), %#lx) = -1 "
+		      "ENOTTY (Inappropriate ioctl for device)\n",
+		      ul(&di));
+	trace_kind_is(TRACE_FD_VFIO_DEVICE, VFIO_GROUP_GET_STATUS, &gs, -1,
+		      ENOTTY,
+		      "ioctl(5, _IOC(_IOC_NONE, 0x3b, 0x67, 0), %#lx) = -1 "
+		      "ENOTTY (Inappropriate ioctl for device)\n",
+		      ul(&gs));
+}
+
+/* trace_rw() must print exactly the formatted line. */
+__attribute__((format(printf, 7, 8))) static void
+rw_is(int fd, bool write, uint64_t offset, size_t count, ssize_t ret, int err,
+      const char *fmt, ...)
+{
+	char expect[256];
+	char got[257];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(expect, sizeof(expect), fmt, ap);
+	va_end(ap);
+	memset(got, 0x5a, sizeof(got));
+	n = trace_rw(got, 256, fd, write, offset, count, ret, err);
+	assert_string_equal(got, expect);
+	assert_int_equal(n, strlen(expect));
+	assert_int_equal(got[256], 0x5a);
+}
+
+#define REGION(i) ((uint64_t)(i) << VFIO_PCI_OFFSET_SHIFT)
+
+static void rw_lines(void **state)
+{
+	char buf[16], big[TRACE_RW_LINE_MAX];
+	size_t n;
+	int err;
+
+	(void)state;
+	rw_is(5, true, REGION(0) + 0x98, 4, 4, 0,
+	      "pwrite64(5, BAR0+0x98, 4) = 4\n");
+	rw_is(5, false, REGION(VFIO_PCI_CONFIG_REGION_INDEX) + 4, 2, 2, 0,
+	      "pread64(5, CONFIG+0x4, 2) = 2\n");
+	rw_is(5, false, REGION(VFIO_PCI_CONFIG_REGION_INDEX) + 0xffe, 4, 2, 0,
+	      "pread64(5, CONFIG+0xffe, 4) = 2\n");
+	rw_is(5, true, REGION(2) + 0x1000, 8, -1, EINVAL,
+	      "pwrite64(5, BAR2+0x1000, 8) = -1 EINVAL (Invalid argument)\n");
+	rw_is(7, false, REGION(5) + REGION(1) - 1, 1, 0, 0,
+	      "pread64(7, BAR5+0xffffffffff, 1) = 0\n");
+	rw_is(7, false, REGION(VFIO_PCI_ROM_REGION_INDEX), 4096, 4096, 0,
+	      "pread64(7, ROM+0x0, 4096) = 4096\n");
+	rw_is(7, true, REGION(VFIO_PCI_VGA_REGION_INDEX) + 0x3c0, 1, -1, EIO,
+	      "pwrite64(7, VGA+0x3c0, 1) = -1 EIO (Input/output error)\n");
+	rw_is(7, true, REGION(9) + 0x10, 4, -1, 4095,
+	      "pwrite64(7, REGION9+0x10, 4) = -1 ERRNO_4095 (Unknown error "
+	      "4095)\n");
+	rw_is(7, false, UINT64_MAX, SIZE_MAX, -1, EFAULT,
+	      "pread64(7, REGION16777215+0xffffffffff, %zu) = -1 EFAULT "
+	      "(Bad address)\n",
+	      (size_t)SIZE_MAX);
+
+	/* The longest lines fit TRACE_RW_LINE_MAX. */
+	for (err = 0; err < 4096; err++) {
+		char line[TRACE_RW_LINE_MAX];
+
+		n = trace_rw(line, sizeof(line), INT32_MIN, true, UINT64_MAX,
+			     SIZE_MAX, -1, err);
+		assert_true(n > 80);
+		assert_int_equal(line[n - 2], ')');
+		assert_null(strstr(line, "...\n"));
+	}
+	n = trace_rw(big, sizeof(big), INT32_MIN, true, UINT64_MAX, SIZE_MAX,
+		     SSIZE_MAX, 0);
+	assert_int_equal(n, strlen(big));
+	assert_true(n < TRACE_RW_LINE_MAX - 1);
+
+	/* Cut lines, and errno left alone. */
+	errno = EXDEV;
+	memset(buf, 0x5a, sizeof(buf));
+	n = trace_rw(buf, 12, 5, true, REGION(0) + 0x98, 4, 4, 0);
+	assert_int_equal(n, 11);
+	assert_string_equal(buf, "pwrite6...\n");
+	assert_int_equal(buf[12], 0x5a);
+	n = trace_rw(buf, 0, 5, true, 0, 4, 4, 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(buf[0], 'p');
+	assert_int_equal(errno, EXDEV);
+}
+
 /* ---- requests, results, buffers ------------------------------------------ */
 
 static void unknown_requests(void **state)
@@ -1272,6 +2051,21 @@ int main(void)
 		cmocka_unit_test(vfio_map_unmap_lines),
 		cmocka_unit_test(vfio_dirty_pages_lines),
 		cmocka_unit_test(vfio_group_lines),
+		cmocka_unit_test(device_get_info_lines),
+		cmocka_unit_test(device_get_info_caps),
+		cmocka_unit_test(region_info_lines),
+		cmocka_unit_test(region_info_caps),
+		cmocka_unit_test(longest_region_line_fits),
+		cmocka_unit_test(irq_info_lines),
+		cmocka_unit_test(set_irqs_eventfds),
+		cmocka_unit_test(set_irqs_bools_and_none),
+		cmocka_unit_test(device_bad_pointers),
+		cmocka_unit_test(device_reset_and_feature),
+		cmocka_unit_test(device_cdev_lines),
+		cmocka_unit_test(hot_reset_info_lines),
+		cmocka_unit_test(pci_hot_reset_lines),
+		cmocka_unit_test(device_container_collisions),
+		cmocka_unit_test(rw_lines),
 		cmocka_unit_test(unknown_requests),
 		cmocka_unit_test(results_and_errno),
 		cmocka_unit_test(truncation_never_overflows),
