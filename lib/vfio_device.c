@@ -575,15 +575,14 @@ static int vfio_pci_hot_reset(struct vfio_device_file *df, uint64_t arg)
 		return -EFAULT;
 	if (hdr.argsz < minsz || hdr.flags)
 		return -EINVAL;
-	if (!hdr.count) {
-		/* An empty set proves ownership through the bound iommufd. */
-		if (df->via_group)
-			return -EINVAL;
-		covered = true;
-	} else if (hdr.count > 1 ||
-		   hdr.argsz - minsz < hdr.count * sizeof(int32_t)) {
+	/* Bound via cdev: an empty set (ownership through the iommufd);
+	 * opened via a group: the groups. */
+	if (!hdr.count != !df->via_group)
 		return -EINVAL;
-	}
+	if (!hdr.count)
+		covered = true;
+	else if (hdr.count > 1)
+		return -EINVAL;
 	for (i = 0; i < hdr.count; i++) {
 		struct uiommufd_file *file;
 		int32_t fd;
@@ -670,6 +669,8 @@ static ssize_t config_rw(struct uiommufd_pci_dev *dev, uint64_t buf,
 {
 	uint8_t bounce[PCI_CONFIG_SIZE];
 
+	if (!count)
+		return 0;
 	if (pos >= PCI_CONFIG_SIZE || count > PCI_CONFIG_SIZE - pos)
 		return -EFAULT;
 	if (write && copy_in(bounce, buf, count))
@@ -703,12 +704,13 @@ static ssize_t bar_rw(struct uiommufd_pci_dev *dev, unsigned int bar,
 			n = 4;
 		else if (left >= 2 && !(off % 2))
 			n = 2;
-		/* A BAR the function does not decode: the access fails. */
+		/* A BAR the function does not decode: the access fails
+		 * (after the program's data was read, as vfio-pci does). */
+		if (write && copy_in(val, buf + done, n))
+			return -EFAULT;
 		if (!pci_dev_decodes(dev, bar))
 			return -EIO;
 		if (write) {
-			if (copy_in(val, buf + done, n))
-				return -EFAULT;
 			pci_dev_bar_rw(dev, bar, off, val, (unsigned int)n,
 				       true);
 		} else {

@@ -99,7 +99,7 @@ static int group_get_status(struct uiommufd_pci_dev *dev, uint64_t arg)
 	if (dev->group_ictx)
 		status.flags = VFIO_GROUP_FLAGS_CONTAINER_SET |
 			       VFIO_GROUP_FLAGS_VIABLE;
-	else if (!dev->cdev_opened) /* nobody else owns its DMA */
+	else if (!dev->open_count) /* nobody owns its DMA */
 		status.flags = VFIO_GROUP_FLAGS_VIABLE;
 	pthread_mutex_unlock(&vfio_lock);
 	return iommufd_copy_to_user(umem, arg, &status, sizeof(status)) ?

@@ -557,8 +557,9 @@ unsigned int pci_dev_irq_count(struct uiommufd_pci_dev *dev,
  * signals, the program unmasks when done. */
 static void intx_deliver_locked(struct uiommufd_pci_dev *dev)
 {
+	/* VFIO's handler masks the line even with no eventfd to signal. */
 	if (dev->irq_type == PCI_IRQ_INTX && dev->intx_level &&
-	    !dev->intx_masked && dev->intx_fd >= 0) {
+	    !dev->intx_masked) {
 		dev->intx_masked = true;
 		pci_eventfd_signal(dev->intx_fd);
 	}
@@ -678,7 +679,9 @@ int pci_dev_msi_set_triggers(struct uiommufd_pci_dev *dev,
 		}
 	}
 	pthread_mutex_lock(&dev->lock);
-	if (!rc && dev->irq_type != index) {
+	if (!rc && dev->irq_type != index && !(start + count)) {
+		rc = -ERANGE; /* no vectors to allocate */
+	} else if (!rc && dev->irq_type != index) {
 		/* Enabling allocates the vectors the block reaches. */
 		unsigned int n = start + count;
 
