@@ -97,6 +97,12 @@ struct iommufd_umem *iommufd_umem_self(void);
 
 int iommufd_copy_from_user(struct iommufd_umem *umem, void *dst, uint64_t src,
 			   size_t len);
+/*
+ * The NUL-terminated string at @src into @dst (@size bytes, NUL
+ * included): its length, -EFAULT, or -EINVAL if no NUL within @size.
+ */
+int iommufd_strncpy_from_user(struct iommufd_umem *umem, char *dst,
+			      uint64_t src, size_t size);
 int iommufd_copy_to_user(struct iommufd_umem *umem, uint64_t dst,
 			 const void *src, size_t len);
 int iommufd_clear_user(struct iommufd_umem *umem, uint64_t dst, size_t len);

@@ -147,6 +147,28 @@ int iommufd_copy_from_user(struct iommufd_umem *umem, void *dst, uint64_t src,
 	return umem->ops->read(umem, dst, src, len);
 }
 
+int iommufd_strncpy_from_user(struct iommufd_umem *umem, char *dst,
+			      uint64_t src, size_t size)
+{
+	size_t done = 0;
+
+	/* Page by page: the string may end just before an unmapped page. */
+	while (done < size) {
+		size_t n = 4096 - ((src + done) & 4095);
+		char *nul;
+
+		if (n > size - done)
+			n = size - done;
+		if (umem->ops->read(umem, dst + done, src + done, n))
+			return -EFAULT;
+		nul = memchr(dst + done, '\0', n);
+		if (nul)
+			return (int)(nul - dst);
+		done += n;
+	}
+	return -EINVAL;
+}
+
 int iommufd_copy_to_user(struct iommufd_umem *umem, uint64_t dst,
 			 const void *src, size_t len)
 {

@@ -70,7 +70,7 @@ static void vfio_df_close_locked(struct vfio_device_file *df)
 		return;
 	/* The last user: the device goes quiet and back as it was found. */
 	pci_dev_irqs_off(dev);
-	pci_dev_reset(dev);
+	pci_dev_reset_function(dev);
 	pthread_mutex_lock(&dev->lock);
 	memcpy(dev->cfg.data, dev->saved_config, sizeof(dev->saved_config));
 	pthread_mutex_unlock(&dev->lock);
@@ -141,8 +141,7 @@ int vfio_df_open(struct vfio_device_file *df, struct uiommufd_ctx *ictx)
 	memcpy(dev->saved_config, dev->cfg.data, sizeof(dev->saved_config));
 	pthread_mutex_unlock(&dev->lock);
 	pci_dev_enable(dev);
-	if (dev->ops->reset)
-		dev->ops->reset(dev);
+	pci_dev_reset_function(dev);
 	return 0;
 }
 

@@ -156,25 +156,16 @@ static int group_get_device_fd(struct uiommufd_pci_dev *dev, uint64_t arg)
 	struct vfio_device_file *df;
 	struct uiommufd_ctx *ictx;
 	char *name;
-	size_t len;
 	int rc, fd;
 
 	/* The name, NUL-terminated within a page. */
 	name = malloc(GROUP_NAME_MAX);
 	if (!name)
 		return -ENOMEM;
-	for (len = 0; len < GROUP_NAME_MAX; len++) {
-		if (iommufd_copy_from_user(iommufd_umem_self(), &name[len],
-					   arg + len, 1)) {
-			free(name);
-			return -EFAULT;
-		}
-		if (!name[len])
-			break;
-	}
-	rc = len == GROUP_NAME_MAX   ? -EINVAL :
-	     strcmp(name, dev->name) ? -ENODEV :
-				       0;
+	rc = iommufd_strncpy_from_user(iommufd_umem_self(), name, arg,
+				       GROUP_NAME_MAX);
+	if (rc >= 0)
+		rc = strcmp(name, dev->name) ? -ENODEV : 0;
 	free(name);
 	if (rc)
 		return rc;

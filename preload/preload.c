@@ -1683,8 +1683,10 @@ static void *emulated_mmap(void *addr, size_t len, int prot, int flags, int fd,
 	if (!f)
 		return real(mmap64)(addr, len, prot, flags, fd, off);
 	if (!f->lfile || off < 0) {
+		int err = f->lfile ? EINVAL : ENODEV;
+
 		file_put(f);
-		errno = f->lfile ? EINVAL : ENODEV;
+		errno = err;
 		return MAP_FAILED;
 	}
 	call_enter();

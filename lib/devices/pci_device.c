@@ -441,28 +441,22 @@ static void config_reset_locked(struct uiommufd_pci_dev *dev)
 		pci_config_write(cfg, dev->msix_cap + PCI_MSIX_FLAGS, 2, 0);
 }
 
-void pci_dev_reset(struct uiommufd_pci_dev *dev)
+void pci_dev_reset_function(struct uiommufd_pci_dev *dev)
 {
 	if (dev->ops->reset)
 		dev->ops->reset(dev);
+	/* The line went down with the reset, whatever the model did. */
 	pthread_mutex_lock(&dev->lock);
-	config_reset_locked(dev);
 	dev->intx_level = false;
+	dev->cfg.data[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
 	pthread_mutex_unlock(&dev->lock);
 }
 
-void pci_dev_reset_function(struct uiommufd_pci_dev *dev)
+void pci_dev_reset(struct uiommufd_pci_dev *dev)
 {
-	uint8_t saved[PCI_CONFIG_SIZE];
-
+	pci_dev_reset_function(dev);
 	pthread_mutex_lock(&dev->lock);
-	memcpy(saved, dev->cfg.data, sizeof(saved));
-	pthread_mutex_unlock(&dev->lock);
-	pci_dev_reset(dev);
-	pthread_mutex_lock(&dev->lock);
-	memcpy(dev->cfg.data, saved, sizeof(saved));
-	/* The line went down with the reset, whatever the saved status said. */
-	dev->cfg.data[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
+	config_reset_locked(dev);
 	pthread_mutex_unlock(&dev->lock);
 }
 

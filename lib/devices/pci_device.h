@@ -124,8 +124,9 @@ void pci_dev_bar_rw(struct uiommufd_pci_dev *dev, unsigned int bar,
  * and stays.
  */
 void pci_dev_reset(struct uiommufd_pci_dev *dev);
-/* What VFIO_DEVICE_RESET does (pci_reset_function()): a function reset
- * with the config header saved before and restored after. */
+/* What VFIO_DEVICE_RESET does (pci_reset_function()): the model's reset
+ * and the line down, the config header kept (the kernel saves and restores
+ * it around the reset). */
 void pci_dev_reset_function(struct uiommufd_pci_dev *dev);
 /* What pci_enable_device() does when VFIO opens a device: turn on
  * decoding of its BARs. */
