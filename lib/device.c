@@ -103,9 +103,9 @@ iommufd_device_do_replace(struct iommufd_device *idev,
 		goto out_unlock;
 	}
 	/* Reserved regions move with the device when the IOAS changes. */
-	same_ioas = to_hwpt_paging(hwpt) && to_hwpt_paging(old_hwpt) &&
-		    to_hwpt_paging(hwpt)->ioas ==
-			    to_hwpt_paging(old_hwpt)->ioas;
+	same_ioas = find_hwpt_paging(hwpt) && find_hwpt_paging(old_hwpt) &&
+		    find_hwpt_paging(hwpt)->ioas ==
+			    find_hwpt_paging(old_hwpt)->ioas;
 	if (!same_ioas) {
 		rc = iommufd_device_reserve_iova(idev, hwpt);
 		if (rc) {
@@ -114,7 +114,7 @@ iommufd_device_do_replace(struct iommufd_device *idev,
 			goto out_unlock;
 		}
 	}
-	rc = iommu_attach_device(hwpt->domain, idev->dev);
+	rc = iommufd_hwpt_replace_device(idev, hwpt, old_hwpt);
 	if (rc) {
 		if (!same_ioas)
 			iommufd_device_unreserve_iova(idev, hwpt);
@@ -203,6 +203,7 @@ static int iommufd_device_change_pt(struct iommufd_device *idev,
 	if (!pt_obj)
 		return -ENOENT;
 	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_NESTED:
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		destroy_hwpt = do_attach(
 			idev,

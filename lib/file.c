@@ -16,6 +16,8 @@ void iommufd_file_init(struct uiommufd_file *file,
 {
 	atomic_init(&file->refs, 1);
 	file->release = release;
+	file->ops = NULL;
+	file->pollfd = -1;
 }
 
 UIOMMUFD_EXPORT struct uiommufd_file *
@@ -43,8 +45,12 @@ static int builtin_install(void *opaque, struct uiommufd_file *file)
 	long fd;
 
 	(void)opaque;
-	/* The raw call: a frontend may interpose open() itself. */
-	fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+	/* The raw calls: a frontend may interpose open() itself. */
+	if (file->pollfd >= 0)
+		fd = syscall(SYS_fcntl, file->pollfd, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = syscall(SYS_openat, AT_FDCWD, "/dev/null",
+			     O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	pthread_mutex_lock(&builtin_lock);
@@ -164,6 +170,11 @@ UIOMMUFD_EXPORT enum uiommufd_file_kind
 uiommufd_file_kind(struct uiommufd_file *file)
 {
 	return file->ops ? file->ops->kind : UIOMMUFD_FILE_OTHER;
+}
+
+UIOMMUFD_EXPORT int uiommufd_file_pollfd(struct uiommufd_file *file)
+{
+	return file->pollfd;
 }
 
 UIOMMUFD_EXPORT int uiommufd_file_ioctl(struct uiommufd_file *file,

@@ -29,6 +29,8 @@ struct uiommufd_file {
 	atomic_uint refs;
 	void (*release)(struct uiommufd_file *file);
 	const struct iommufd_file_ops *ops; /* NULL: none of them */
+	/* A real fd whose poll() readiness is the file's; -1: none. */
+	int pollfd;
 };
 
 void iommufd_file_init(struct uiommufd_file *file,

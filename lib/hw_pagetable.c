@@ -3,7 +3,9 @@
  * Hardware page tables (HWPT): paging ones wrap an IOMMU domain that
  * mirrors an IOAS. Made explicitly by IOMMU_HWPT_ALLOC, or automatically
  * when a device attaches to an IOAS (an "auto domain", destroyed with its
- * last device).
+ * last device). Nested ones wrap a domain the user manages on top of a
+ * paging parent made with NEST_PARENT; only they take cache invalidations
+ * and, given a fault queue, page requests.
  */
 #include <errno.h>
 
@@ -19,10 +21,18 @@ static void hwpt_paging_unlink(struct iommufd_hwpt_paging *hwpt_paging)
 				 hwpt_paging->common.domain);
 }
 
+static void hwpt_free(struct iommufd_hw_pagetable *hwpt)
+{
+	iommu_domain_free(hwpt->domain);
+	hwpt->domain = NULL;
+	if (hwpt->fault)
+		iommufd_put_object(&hwpt->fault->obj);
+	hwpt->fault = NULL;
+}
+
 static void hwpt_paging_free(struct iommufd_hwpt_paging *hwpt_paging)
 {
-	iommu_domain_free(hwpt_paging->common.domain);
-	hwpt_paging->common.domain = NULL;
+	hwpt_free(&hwpt_paging->common);
 	iommufd_put_object(&hwpt_paging->ioas->obj);
 }
 
@@ -46,6 +56,15 @@ void iommufd_hwpt_paging_abort(struct iommufd_object *obj)
 
 	hwpt_paging_unlink(hwpt_paging);
 	hwpt_paging_free(hwpt_paging);
+}
+
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_hwpt_nested *hwpt_nested =
+		container_of(obj, struct iommufd_hwpt_nested, common.obj);
+
+	hwpt_free(&hwpt_nested->common);
+	iommufd_put_object(&hwpt_nested->parent->common.obj);
 }
 
 /*
@@ -121,13 +140,69 @@ out_abort:
 }
 
 /*
+ * A nested HWPT on @parent, from the driver data in @user_data; reserved
+ * but not published, like iommufd_hwpt_paging_alloc().
+ */
+static struct iommufd_hwpt_nested *
+iommufd_hwpt_nested_alloc(struct uiommufd_ctx *ictx,
+			  struct iommufd_hwpt_paging *parent,
+			  struct iommufd_device *idev, uint32_t flags,
+			  const struct iommu_user_data *user_data, int *err)
+{
+	const struct iommu_driver *driver = idev->dev->driver;
+	struct iommufd_hwpt_nested *hwpt_nested;
+	struct iommufd_hw_pagetable *hwpt;
+	int rc;
+
+	if ((flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !user_data->len ||
+	    !driver->domain_alloc_user) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	/* Only a parent made for nesting, by this device's driver. */
+	if (parent->auto_domain || !parent->nest_parent ||
+	    parent->common.domain->owner != driver) {
+		*err = -EINVAL;
+		return NULL;
+	}
+
+	hwpt_nested = iommufd_object_alloc(ictx, hwpt_nested,
+					   IOMMUFD_OBJ_HWPT_NESTED);
+	if (!hwpt_nested) {
+		*err = -errno;
+		return NULL;
+	}
+	hwpt = &hwpt_nested->common;
+	atomic_fetch_add(&parent->common.obj.users, 1);
+	hwpt_nested->parent = parent;
+
+	hwpt->domain = driver->domain_alloc_user(
+		idev->dev, flags & ~IOMMU_HWPT_FAULT_ID_VALID,
+		parent->common.domain, user_data, &rc);
+	if (!hwpt->domain)
+		goto out_abort;
+	hwpt->domain->owner = driver;
+	if (hwpt->domain->type != IOMMU_DOMAIN_NESTED ||
+	    !hwpt->domain->ops->cache_invalidate_user) {
+		rc = -EINVAL;
+		goto out_abort;
+	}
+	return hwpt_nested;
+
+out_abort:
+	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
+	*err = rc;
+	return NULL;
+}
+
+/*
  * The device's reserved regions become reserved IOVA of the IOAS under
  * @hwpt (owned by the device): -EADDRINUSE where something is mapped.
  */
 int iommufd_device_reserve_iova(struct iommufd_device *idev,
 				struct iommufd_hw_pagetable *hwpt)
 {
-	struct iommufd_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct iommufd_hwpt_paging *hwpt_paging = find_hwpt_paging(hwpt);
 	unsigned int i;
 	int rc;
 
@@ -149,10 +224,97 @@ int iommufd_device_reserve_iova(struct iommufd_device *idev,
 void iommufd_device_unreserve_iova(struct iommufd_device *idev,
 				   struct iommufd_hw_pagetable *hwpt)
 {
-	struct iommufd_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct iommufd_hwpt_paging *hwpt_paging = find_hwpt_paging(hwpt);
 
 	if (hwpt_paging)
 		iopt_remove_reserved_iova(&hwpt_paging->ioas->iopt, idev->dev);
+}
+
+/*
+ * A HWPT with a fault queue needs the device's page requests on, and an
+ * attach handle that its requests will carry.
+ */
+static int hwpt_attach_handle_get(struct iommufd_hw_pagetable *hwpt,
+				  struct iommufd_device *idev,
+				  struct iommufd_attach_handle **handle)
+{
+	int rc;
+
+	*handle = NULL;
+	if (!hwpt->fault)
+		return 0;
+	*handle = iommufd_zalloc(sizeof(**handle));
+	if (!*handle)
+		return -ENOMEM;
+	(*handle)->idev = idev;
+	rc = iommufd_fault_iopf_enable(idev);
+	if (rc) {
+		iommufd_free(*handle);
+		*handle = NULL;
+	}
+	return rc;
+}
+
+/* Leaving @hwpt: what still waits from @handle is answered INVALID. */
+static void hwpt_attach_handle_put(struct iommufd_hw_pagetable *hwpt,
+				   struct iommufd_device *idev,
+				   struct iommufd_attach_handle *handle)
+{
+	if (!hwpt->fault)
+		return;
+	iommufd_auto_response_faults(hwpt, handle);
+	iommufd_fault_iopf_disable(idev);
+	iommufd_free(handle);
+}
+
+/* Caller holds idev->lock. */
+static int iommufd_hwpt_attach_device(struct iommufd_hw_pagetable *hwpt,
+				      struct iommufd_device *idev)
+{
+	struct iommufd_attach_handle *handle;
+	int rc;
+
+	rc = hwpt_attach_handle_get(hwpt, idev, &handle);
+	if (rc)
+		return rc;
+	rc = iommu_attach_device_handle(hwpt->domain, idev->dev, handle);
+	if (rc && handle) {
+		iommufd_fault_iopf_disable(idev);
+		iommufd_free(handle);
+	}
+	return rc;
+}
+
+static void iommufd_hwpt_detach_device(struct iommufd_hw_pagetable *hwpt,
+				       struct iommufd_device *idev)
+{
+	struct iommufd_attach_handle *handle = idev->dev->attach_handle;
+
+	iommu_detach_device(idev->dev);
+	hwpt_attach_handle_put(hwpt, idev, handle);
+}
+
+int iommufd_hwpt_replace_device(struct iommufd_device *idev,
+				struct iommufd_hw_pagetable *hwpt,
+				struct iommufd_hw_pagetable *old)
+{
+	struct iommufd_attach_handle *old_handle = idev->dev->attach_handle;
+	struct iommufd_attach_handle *handle;
+	int rc;
+
+	rc = hwpt_attach_handle_get(hwpt, idev, &handle);
+	if (rc)
+		return rc;
+	rc = iommu_attach_device_handle(hwpt->domain, idev->dev, handle);
+	if (rc) {
+		if (handle) {
+			iommufd_fault_iopf_disable(idev);
+			iommufd_free(handle);
+		}
+		return rc;
+	}
+	hwpt_attach_handle_put(old, idev, old_handle);
+	return 0;
 }
 
 /* Attach @idev to @hwpt: -EINVAL if it is attached elsewhere already. */
@@ -169,7 +331,7 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 	rc = iommufd_device_reserve_iova(idev, hwpt);
 	if (rc)
 		goto out_unlock;
-	rc = iommu_attach_device(hwpt->domain, idev->dev);
+	rc = iommufd_hwpt_attach_device(hwpt, idev);
 	if (rc) {
 		iommufd_device_unreserve_iova(idev, hwpt);
 		goto out_unlock;
@@ -190,7 +352,10 @@ iommufd_hw_pagetable_detach(struct iommufd_device *idev)
 	pthread_mutex_lock(&idev->lock);
 	hwpt = idev->hwpt;
 	idev->hwpt = NULL;
-	iommu_detach_device(idev->dev);
+	if (hwpt)
+		iommufd_hwpt_detach_device(hwpt, idev);
+	else
+		iommu_detach_device(idev->dev);
 	iommufd_device_unreserve_iova(idev, hwpt);
 	pthread_mutex_unlock(&idev->lock);
 	return hwpt;
@@ -221,9 +386,9 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 	};
 	struct iommufd_hwpt_paging *hwpt_paging;
 	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_ioas *ioas = NULL;
 	struct iommufd_object *pt_obj;
 	struct iommufd_device *idev;
-	struct iommufd_ioas *ioas;
 	int rc;
 
 	if (cmd->__reserved)
@@ -240,30 +405,57 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_put_idev;
 	}
-	if (pt_obj->type != IOMMUFD_OBJ_IOAS) {
-		/* Nested HWPTs on a paging parent come with their issue. */
-		rc = pt_obj->type == IOMMUFD_OBJ_HWPT_PAGING ? -EOPNOTSUPP :
-							       -EINVAL;
+	if (pt_obj->type == IOMMUFD_OBJ_IOAS) {
+		ioas = container_of(pt_obj, struct iommufd_ioas, obj);
+		pthread_mutex_lock(&ioas->mutex);
+		hwpt_paging = iommufd_hwpt_paging_alloc(
+			ucmd->ictx, ioas, idev, cmd->flags, false,
+			user_data.len ? &user_data : NULL, &rc);
+		if (!hwpt_paging)
+			goto out_unlock;
+		hwpt = &hwpt_paging->common;
+	} else if (pt_obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
+		struct iommufd_hwpt_nested *hwpt_nested;
+
+		hwpt_nested = iommufd_hwpt_nested_alloc(
+			ucmd->ictx,
+			container_of(pt_obj, struct iommufd_hwpt_paging,
+				     common.obj),
+			idev, cmd->flags, &user_data, &rc);
+		if (!hwpt_nested)
+			goto out_unlock;
+		hwpt = &hwpt_nested->common;
+	} else {
+		rc = -EINVAL;
 		goto out_put_pt;
 	}
-	ioas = container_of(pt_obj, struct iommufd_ioas, obj);
-	pthread_mutex_lock(&ioas->mutex);
-	hwpt_paging = iommufd_hwpt_paging_alloc(
-		ucmd->ictx, ioas, idev, cmd->flags, false,
-		user_data.len ? &user_data : NULL, &rc);
-	if (!hwpt_paging)
-		goto out_unlock;
-	hwpt = &hwpt_paging->common;
+
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		struct iommufd_fault *fault;
+
+		fault = iommufd_get_fault(ucmd->ictx, cmd->fault_id);
+		if (!fault) {
+			rc = -ENOENT;
+			goto out_hwpt;
+		}
+		/* The HWPT keeps the user its lookup took. */
+		hwpt->fault = fault;
+		hwpt->domain->iopf_handler = iommufd_fault_iopf_handler;
+		hwpt->domain->fault_data = hwpt;
+	}
 
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		iommufd_object_abort_and_destroy(ucmd->ictx, &hwpt->obj);
-		goto out_unlock;
-	}
+	if (rc)
+		goto out_hwpt;
 	iommufd_object_finalize(ucmd->ictx, &hwpt->obj);
+	goto out_unlock;
+
+out_hwpt:
+	iommufd_object_abort_and_destroy(ucmd->ictx, &hwpt->obj);
 out_unlock:
-	pthread_mutex_unlock(&ioas->mutex);
+	if (ioas)
+		pthread_mutex_unlock(&ioas->mutex);
 out_put_pt:
 	iommufd_put_object(pt_obj);
 out_put_idev:
@@ -316,5 +508,53 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 					    hwpt_paging->common.domain,
 					    cmd->flags, cmd);
 	iommufd_put_object(&hwpt_paging->common.obj);
+	return rc;
+}
+
+/* The kernel's bound on one call's entries. */
+#define IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX (1U << 19)
+
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	struct iommu_user_data_array data_array = {
+		.type = cmd->data_type,
+		.uptr = cmd->data_uptr,
+		.entry_len = cmd->entry_len,
+		.entry_num = cmd->entry_num,
+		.umem = ucmd->ictx->umem,
+	};
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *obj;
+	uint32_t done_num = 0;
+	int rc;
+
+	if (cmd->__reserved) {
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+	if (cmd->entry_num &&
+	    (!cmd->data_uptr || !cmd->entry_len ||
+	     cmd->entry_len > IOMMUFD_PAGE_SIZE ||
+	     cmd->entry_num > IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	obj = iommufd_get_object(ucmd->ictx, cmd->hwpt_id,
+				 IOMMUFD_OBJ_HWPT_NESTED);
+	if (!obj) {
+		rc = -ENOENT;
+		goto out;
+	}
+	hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+	rc = hwpt->domain->ops->cache_invalidate_user(hwpt->domain,
+						      &data_array);
+	done_num = data_array.entry_num;
+	iommufd_put_object(obj);
+out:
+	/* How far it got goes back even on failure. */
+	cmd->entry_num = done_num;
+	if (iommufd_ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
 	return rc;
 }

@@ -113,7 +113,8 @@ void iommu_domain_free(struct iommu_domain *domain)
 		domain->ops->free(domain);
 }
 
-int iommu_attach_device(struct iommu_domain *domain, struct iommufd_dev *dev)
+int iommu_attach_device_handle(struct iommu_domain *domain,
+			       struct iommufd_dev *dev, void *handle)
 {
 	int rc = 0;
 
@@ -122,16 +123,135 @@ int iommu_attach_device(struct iommu_domain *domain, struct iommufd_dev *dev)
 	if (!rc) {
 		pthread_rwlock_wrlock(&dev->domain_lock);
 		dev->domain = domain;
+		dev->attach_handle = handle;
 		pthread_rwlock_unlock(&dev->domain_lock);
 	}
 	return rc;
+}
+
+int iommu_attach_device(struct iommu_domain *domain, struct iommufd_dev *dev)
+{
+	return iommu_attach_device_handle(domain, dev, NULL);
 }
 
 void iommu_detach_device(struct iommufd_dev *dev)
 {
 	pthread_rwlock_wrlock(&dev->domain_lock);
 	dev->domain = dev->driver->blocked_domain;
+	dev->attach_handle = NULL;
 	pthread_rwlock_unlock(&dev->domain_lock);
+}
+
+int iommu_dev_enable_iopf(struct iommufd_dev *dev)
+{
+	if (!dev->driver->enable_iopf)
+		return -ENODEV;
+	return dev->driver->enable_iopf(dev);
+}
+
+void iommu_dev_disable_iopf(struct iommufd_dev *dev)
+{
+	if (dev->driver->disable_iopf)
+		dev->driver->disable_iopf(dev);
+}
+
+static void iommu_page_response(struct iommufd_dev *dev,
+				const struct iommu_fault *fault,
+				enum iommu_page_response_code code)
+{
+	if (dev->driver->page_response)
+		dev->driver->page_response(dev, fault, code);
+}
+
+/*
+ * Requests without the last-page flag would wait in the device for the
+ * one that ends their group; no device here issues them (the selftest's
+ * TRIGGER_IOPF always sets it), so every group is one request.
+ */
+int iommu_report_device_fault(struct iommufd_dev *dev,
+			      const struct iommu_fault *fault)
+{
+	struct iommu_domain *domain;
+	struct iopf_group *group;
+	int rc = -EINVAL;
+
+	pthread_rwlock_rdlock(&dev->domain_lock);
+	domain = dev->domain;
+	/*
+	 * A PASID-tagged request reaches a PASID attachment (there are none
+	 * here) or, with a guest-owned PASID table, the nested domain.
+	 */
+	if ((fault->flags & IOMMU_PGFAULT_FLAGS_PASID_VALID) &&
+	    (!dev->driver->user_pasid_table || !domain ||
+	     domain->type != IOMMU_DOMAIN_NESTED))
+		domain = NULL;
+	if (!domain || !domain->iopf_handler)
+		goto out_error;
+	if (!(fault->flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE))
+		goto out_error;
+	group = iommufd_zalloc(sizeof(*group));
+	if (!group) {
+		/* The kernel answers FAILURE when it cannot queue a group. */
+		pthread_rwlock_unlock(&dev->domain_lock);
+		iommu_page_response(dev, fault, IOMMU_PAGE_RESP_FAILURE);
+		return 0;
+	}
+	list_init(&group->node);
+	group->fault = *fault;
+	group->dev = dev;
+	group->domain = domain;
+	group->attach_handle = dev->attach_handle;
+	rc = domain->iopf_handler(group);
+	pthread_rwlock_unlock(&dev->domain_lock);
+	if (rc) {
+		iopf_group_response(group, IOMMU_PAGE_RESP_FAILURE);
+		iopf_free_group(group);
+	}
+	return 0;
+
+out_error:
+	pthread_rwlock_unlock(&dev->domain_lock);
+	iommu_page_response(dev, fault, IOMMU_PAGE_RESP_INVALID);
+	return rc;
+}
+
+void iopf_group_response(struct iopf_group *group,
+			 enum iommu_page_response_code code)
+{
+	iommu_page_response(group->dev, &group->fault, code);
+}
+
+void iopf_free_group(struct iopf_group *group)
+{
+	iommufd_free(group);
+}
+
+int iommu_copy_struct_from_user(void *dst, const struct iommu_user_data *src,
+				uint32_t type, size_t size, size_t min_size)
+{
+	if (src->type != type)
+		return -EINVAL;
+	if (src->len < min_size || src->len > size)
+		return -EINVAL;
+	return iommufd_copy_struct_from_user(src->umem, dst, size, src->uptr,
+					     src->len);
+}
+
+int iommu_copy_struct_from_user_array(void *dst,
+				      const struct iommu_user_data_array *array,
+				      uint32_t type, uint32_t index,
+				      size_t size, size_t min_size)
+{
+	struct iommu_user_data entry = {
+		.type = array->type,
+		.uptr = array->uptr + (uint64_t)array->entry_len * index,
+		.len = array->entry_len,
+		.umem = array->umem,
+	};
+
+	if (index >= array->entry_num)
+		return -EINVAL;
+	return iommu_copy_struct_from_user(dst, &entry, type, size, min_size);
 }
 
 bool iommu_device_capable(struct iommufd_dev *dev, enum iommu_cap cap)

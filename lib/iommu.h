@@ -17,6 +17,8 @@
 
 struct iommu_domain;
 struct iommufd_dev;
+struct iopf_group;
+struct iommu_user_data_array;
 
 enum iommu_domain_type {
 	IOMMU_DOMAIN_BLOCKED,
@@ -35,6 +37,12 @@ struct iommu_domain_ops {
 	uint64_t (*unmap_pages)(struct iommu_domain *domain, uint64_t iova,
 				uint64_t pgsize, uint64_t pgcount);
 	uint64_t (*iova_to_phys)(struct iommu_domain *domain, uint64_t iova);
+	/*
+	 * A nested domain's cache invalidation from user space: walks the
+	 * array and sets array->entry_num to the entries handled.
+	 */
+	int (*cache_invalidate_user)(struct iommu_domain *domain,
+				     struct iommu_user_data_array *array);
 	void (*free)(struct iommu_domain *domain);
 };
 
@@ -68,6 +76,9 @@ struct iommu_domain {
 	uint64_t pgsize_bitmap;
 	uint64_t aperture_start;
 	uint64_t aperture_end; /* inclusive */
+	/* Who takes the page requests of devices attached here; NULL: none */
+	int (*iopf_handler)(struct iopf_group *group);
+	void *fault_data;
 };
 
 /* Driver data a domain allocation request carries (IOMMU_HWPT_ALLOC). */
@@ -76,6 +87,59 @@ struct iommu_user_data {
 	uint64_t uptr;
 	uint64_t len;
 	struct iommufd_umem *umem;
+};
+
+/* An array of driver entries (IOMMU_HWPT_INVALIDATE). */
+struct iommu_user_data_array {
+	uint32_t type;
+	uint64_t uptr;
+	uint32_t entry_len;
+	uint32_t entry_num;
+	struct iommufd_umem *umem;
+};
+
+/*
+ * Copy driver data of @type into @dst (@size bytes, of which the first
+ * @min_size must come from the user): -EINVAL for another type or a length
+ * outside [min_size, size], -EFAULT, zero-filling a shorter struct.
+ */
+int iommu_copy_struct_from_user(void *dst, const struct iommu_user_data *src,
+				uint32_t type, size_t size, size_t min_size);
+/* Entry @index of @array, as iommu_copy_struct_from_user() copies one. */
+int iommu_copy_struct_from_user_array(void *dst,
+				      const struct iommu_user_data_array *array,
+				      uint32_t type, uint32_t index,
+				      size_t size, size_t min_size);
+
+/* A page request of a device (PRI), as the IOMMU reports it. */
+struct iommu_fault {
+	uint32_t flags; /* IOMMU_PGFAULT_FLAGS_* */
+	uint32_t pasid;
+	uint32_t grpid;
+	uint32_t perm; /* IOMMU_PGFAULT_PERM_* */
+	uint64_t addr;
+};
+
+/*
+ * A group of page requests ending with the last-page one, handed to the
+ * handler of the domain the device is attached to. @attach_handle is the
+ * attachment it came through (see iommu_attach_device_handle()); @cookie
+ * is for the handler. Answered once, with iopf_group_response().
+ */
+struct iopf_group {
+	struct list_head node;
+	struct iommu_fault fault;
+	struct iommufd_dev *dev;
+	struct iommu_domain *domain;
+	void *attach_handle;
+	uint32_t cookie;
+};
+
+/* Answers to a page request. */
+enum iommu_page_response_code {
+	IOMMU_PAGE_RESP_SUCCESS = 0,
+	IOMMU_PAGE_RESP_INVALID,
+	IOMMU_PAGE_RESP_FAILURE,
 };
 
 enum iommu_cap {
@@ -94,6 +158,18 @@ struct iommu_driver {
 		struct iommu_domain *parent,
 		const struct iommu_user_data *user_data, int *err);
 	bool (*capable)(struct iommufd_dev *dev, enum iommu_cap cap);
+	/* Let the device issue page requests (IOPF); NULL: it cannot. */
+	int (*enable_iopf)(struct iommufd_dev *dev);
+	void (*disable_iopf)(struct iommufd_dev *dev);
+	/* Send the answer to a page request back to the device. */
+	void (*page_response)(struct iommufd_dev *dev,
+			      const struct iommu_fault *fault,
+			      enum iommu_page_response_code code);
+	/*
+	 * A PASID-tagged page request of a device attached without PASID
+	 * goes to its nested domain: the guest owns the PASID table.
+	 */
+	bool user_pasid_table;
 	/* What a device not attached to anything is attached to. */
 	struct iommu_domain *blocked_domain;
 };
@@ -124,6 +200,8 @@ struct iommufd_dev {
 	unsigned int nr_resv_regions;
 	/* Whether some iommufd context has bound it (one at a time). */
 	bool bound;
+	/* The attachment's handle (see iommu_attach_device_handle()) */
+	void *attach_handle;
 };
 
 /*
@@ -138,7 +216,25 @@ uint64_t iommu_unmap(struct iommu_domain *domain, uint64_t iova, uint64_t size);
 void iommu_domain_free(struct iommu_domain *domain);
 /* Attach @dev to @domain (replacing what it had); -errno from the driver */
 int iommu_attach_device(struct iommu_domain *domain, struct iommufd_dev *dev);
+/*
+ * As iommu_attach_device(), recording @handle (the attacher's, NULL for
+ * none) as what the device's page requests come through from now.
+ */
+int iommu_attach_device_handle(struct iommu_domain *domain,
+			       struct iommufd_dev *dev, void *handle);
 void iommu_detach_device(struct iommufd_dev *dev);
+/* -ENODEV when the device cannot issue page requests. */
+int iommu_dev_enable_iopf(struct iommufd_dev *dev);
+void iommu_dev_disable_iopf(struct iommufd_dev *dev);
+/*
+ * A device's page request: to the handler of the domain it is attached
+ * to, or, with none, answered INVALID at once (-EINVAL).
+ */
+int iommu_report_device_fault(struct iommufd_dev *dev,
+			      const struct iommu_fault *fault);
+void iopf_group_response(struct iopf_group *group,
+			 enum iommu_page_response_code code);
+void iopf_free_group(struct iopf_group *group);
 bool iommu_device_capable(struct iommufd_dev *dev, enum iommu_cap cap);
 
 #endif /* IOMMUFD_IOMMU_H */

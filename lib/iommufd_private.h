@@ -109,6 +109,13 @@ int iommufd_clear_user(struct iommufd_umem *umem, uint64_t dst, size_t len);
 /* 1 if all zero, 0 if not, -EFAULT */
 int iommufd_check_zeroed_user(struct iommufd_umem *umem, uint64_t src,
 			      size_t len);
+/*
+ * A struct of @ksize bytes from one of @usize at @src, as the kernel's
+ * copy_struct_from_user(): a shorter one is zero-extended, a longer one
+ * must be zero past @ksize (-E2BIG), -EFAULT.
+ */
+int iommufd_copy_struct_from_user(struct iommufd_umem *umem, void *dst,
+				  size_t ksize, uint64_t src, size_t usize);
 
 /* ---- objects and context (main.c) ---------------------------------- */
 
@@ -118,7 +125,9 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_DEVICE,
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
 	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_FAULT,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };

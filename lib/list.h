@@ -34,6 +34,15 @@ static inline void list_add_tail(struct list_head *node, struct list_head *head)
 	head->prev = node;
 }
 
+/* Insert @node first. */
+static inline void list_add(struct list_head *node, struct list_head *head)
+{
+	node->next = head->next;
+	node->prev = head;
+	head->next->prev = node;
+	head->next = node;
+}
+
 /* Unlinks @node and leaves it empty, so list_empty(node) is then true. */
 static inline void list_del_init(struct list_head *node)
 {
@@ -44,6 +53,9 @@ static inline void list_del_init(struct list_head *node)
 
 #define list_entry(ptr, type, member) \
 	((type *)((char *)(ptr)-offsetof(type, member)))
+
+#define list_first_entry(head, type, member) \
+	list_entry((head)->next, type, member)
 
 #define list_for_each(pos, head) \
 	for (pos = (head)->next; pos != (head); pos = pos->next)

@@ -36,7 +36,9 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_ACCESS] = { .destroy = iommufd_access_destroy_object },
 	[IOMMUFD_OBJ_HWPT_PAGING] = { .destroy = iommufd_hwpt_paging_destroy,
 				      .abort = iommufd_hwpt_paging_abort },
+	[IOMMUFD_OBJ_HWPT_NESTED] = { .destroy = iommufd_hwpt_nested_destroy },
 	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
+	[IOMMUFD_OBJ_FAULT] = { .destroy = iommufd_fault_destroy },
 	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
 };
 
@@ -467,6 +469,10 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[33] = {
 		 struct iommu_hwpt_set_dirty_tracking, __reserved),
 	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
 		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
+		 struct iommu_hwpt_invalidate, __reserved),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
+		 struct iommu_fault_alloc, out_fault_fd),
 	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
 };
 
@@ -482,24 +488,6 @@ union ucmd_buffer {
 	struct iommu_option option;
 	uint8_t any[128];
 };
-
-/* copy_struct_from_user(): shorter is zero-extended, longer must be zero. */
-static int copy_struct_from_user(struct iommufd_umem *umem, void *dst,
-				 size_t ksize, uint64_t src, size_t usize)
-{
-	size_t size = IOMMUFD_MIN(ksize, usize);
-
-	if (usize < ksize) {
-		memset((char *)dst + size, 0, ksize - size);
-	} else if (usize > ksize) {
-		int rc = iommufd_check_zeroed_user(umem, src + ksize,
-						   usize - ksize);
-
-		if (rc <= 0)
-			return rc ? rc : -E2BIG;
-	}
-	return iommufd_copy_from_user(umem, dst, src, size);
-}
 
 static int iommufd_dispatch(struct uiommufd_ctx *ictx, unsigned int cmd,
 			    uint64_t arg)
@@ -528,8 +516,8 @@ static int iommufd_dispatch(struct uiommufd_ctx *ictx, unsigned int cmd,
 		return -EINVAL;
 
 	ucmd.cmd = &buf;
-	rc = copy_struct_from_user(ictx->umem, ucmd.cmd, op->size, arg,
-				   ucmd.user_size);
+	rc = iommufd_copy_struct_from_user(ictx->umem, ucmd.cmd, op->size, arg,
+					   ucmd.user_size);
 	if (rc)
 		return rc;
 	return op->execute(&ucmd);

@@ -34,9 +34,24 @@ struct mock_domain {
 	uint64_t *leaves[MOCK_NR_LEAVES];
 };
 
+/*
+ * A nested mock domain: no translation of its own, only an IOTLB of
+ * MOCK_NESTED_DOMAIN_IOTLB_NUM entries that start at the value the user
+ * gave and that cache invalidations clear.
+ */
+struct mock_domain_nested {
+	struct iommu_domain domain;
+	struct mock_domain *parent;
+	pthread_mutex_t lock;
+	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+};
+
 struct mock_dev {
 	struct iommufd_dev dev;
 	unsigned int id;
+	/* Page responses the device got, for tests to look at. */
+	atomic_uint nr_page_responses;
+	_Atomic int last_page_response;
 };
 
 static struct mock_domain *to_mock(struct iommu_domain *domain)
@@ -284,6 +299,121 @@ bool mock_domain_dirty_tracking(struct iommu_domain *domain)
 	return on;
 }
 
+/* ---- nested domains ---------------------------------------------------- */
+
+static struct mock_domain_nested *to_mock_nested(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_domain_nested, domain);
+}
+
+static int mock_cache_invalidate_user(struct iommu_domain *domain,
+				      struct iommu_user_data_array *array)
+{
+	struct mock_domain_nested *nested = to_mock_nested(domain);
+	struct iommu_hwpt_invalidate_selftest inv;
+	uint32_t processed = 0, i, j;
+	int rc = 0;
+
+	if (array->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < array->entry_num; i++) {
+		rc = iommu_copy_struct_from_user_array(
+			&inv, array, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, i,
+			sizeof(inv), sizeof(inv));
+		if (rc)
+			break;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		pthread_mutex_lock(&nested->lock);
+		if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			for (j = 0; j < MOCK_NESTED_DOMAIN_IOTLB_NUM; j++)
+				nested->iotlb[j] = 0;
+		} else {
+			nested->iotlb[inv.iotlb_id] = 0;
+		}
+		pthread_mutex_unlock(&nested->lock);
+		processed++;
+	}
+out:
+	array->entry_num = processed;
+	return rc;
+}
+
+static void mock_domain_free_nested(struct iommu_domain *domain)
+{
+	struct mock_domain_nested *nested = to_mock_nested(domain);
+
+	pthread_mutex_destroy(&nested->lock);
+	iommufd_free(nested);
+}
+
+static const struct iommu_domain_ops mock_nested_ops = {
+	.attach_dev = mock_attach_dev,
+	.cache_invalidate_user = mock_cache_invalidate_user,
+	.free = mock_domain_free_nested,
+};
+
+bool mock_domain_is_nested(const struct iommu_domain *domain)
+{
+	return domain->ops == &mock_nested_ops;
+}
+
+int mock_domain_nested_iotlb(struct iommu_domain *domain, unsigned int id,
+			     uint32_t *value)
+{
+	struct mock_domain_nested *nested = to_mock_nested(domain);
+
+	if (id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&nested->lock);
+	*value = nested->iotlb[id];
+	pthread_mutex_unlock(&nested->lock);
+	return 0;
+}
+
+static struct iommu_domain *
+mock_domain_alloc_nested(struct iommu_domain *parent,
+			 const struct iommu_user_data *user_data, int *err)
+{
+	struct iommu_hwpt_selftest user_cfg;
+	struct mock_domain_nested *nested;
+	unsigned int i;
+	int rc;
+
+	if (!mock_domain_is_mock(parent)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	rc = iommu_copy_struct_from_user(&user_cfg, user_data,
+					 IOMMU_HWPT_DATA_SELFTEST,
+					 sizeof(user_cfg), sizeof(user_cfg));
+	if (rc) {
+		*err = rc;
+		return NULL;
+	}
+	nested = iommufd_zalloc(sizeof(*nested));
+	if (!nested) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&nested->lock, NULL);
+	nested->parent = to_mock(parent);
+	nested->domain.type = IOMMU_DOMAIN_NESTED;
+	nested->domain.ops = &mock_nested_ops;
+	nested->domain.owner = &mock_driver;
+	for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+		nested->iotlb[i] = user_cfg.iotlb;
+	return &nested->domain;
+}
+
 /* ---- the driver ------------------------------------------------------ */
 
 static struct iommu_domain *mock_domain_alloc_paging(struct iommufd_dev *dev)
@@ -314,9 +444,12 @@ mock_domain_alloc_user(struct iommufd_dev *dev, uint32_t flags,
 	struct iommu_domain *domain;
 
 	if (parent) {
-		/* Nested mock domains come with the nesting issue. */
-		*err = -EOPNOTSUPP;
-		return NULL;
+		if (!user_data || user_data->type != IOMMU_HWPT_DATA_SELFTEST ||
+		    flags) {
+			*err = -EOPNOTSUPP;
+			return NULL;
+		}
+		return mock_domain_alloc_nested(parent, user_data, err);
 	}
 	if (flags &
 	    ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING)) {
@@ -364,6 +497,37 @@ static bool mock_capable(struct iommufd_dev *dev, enum iommu_cap cap)
 	return false;
 }
 
+/* The kernel's mock has an IOPF queue, so any of its devices may fault. */
+static int mock_enable_iopf(struct iommufd_dev *dev)
+{
+	(void)dev;
+	return 0;
+}
+
+static void mock_page_response(struct iommufd_dev *dev,
+			       const struct iommu_fault *fault,
+			       enum iommu_page_response_code code)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	(void)fault;
+	atomic_store(&mdev->last_page_response, (int)code);
+	atomic_fetch_add(&mdev->nr_page_responses, 1);
+}
+
+bool mock_dev_is_mock(const struct iommufd_dev *dev)
+{
+	return dev->driver == &mock_driver;
+}
+
+unsigned int mock_dev_page_responses(struct iommufd_dev *dev, int *last_code)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	*last_code = atomic_load(&mdev->last_page_response);
+	return atomic_load(&mdev->nr_page_responses);
+}
+
 static const struct iommu_domain_ops mock_blocking_ops = {
 	.attach_dev = mock_attach_dev,
 };
@@ -379,6 +543,9 @@ static const struct iommu_driver mock_driver = {
 	.hw_info = mock_hw_info,
 	.domain_alloc_user = mock_domain_alloc_user,
 	.capable = mock_capable,
+	.enable_iopf = mock_enable_iopf,
+	.page_response = mock_page_response,
+	.user_pasid_table = true,
 	.blocked_domain = &mock_blocking_domain,
 };
 

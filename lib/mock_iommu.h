@@ -31,4 +31,12 @@ uint64_t mock_domain_entry(struct iommu_domain *domain, uint64_t iova);
 int mock_domain_set_dirty(struct iommu_domain *domain, uint64_t iova);
 bool mock_domain_dirty_tracking(struct iommu_domain *domain);
 
+bool mock_domain_is_nested(const struct iommu_domain *domain);
+/* IOTLB entry @id of a nested mock domain: -EINVAL past the last. */
+int mock_domain_nested_iotlb(struct iommu_domain *domain, unsigned int id,
+			     uint32_t *value);
+bool mock_dev_is_mock(const struct iommufd_dev *dev);
+/* How many page responses the device got; the last one's code. */
+unsigned int mock_dev_page_responses(struct iommufd_dev *dev, int *last_code);
+
 #endif /* IOMMUFD_MOCK_IOMMU_H */

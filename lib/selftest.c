@@ -3,8 +3,9 @@
  * IOMMU_TEST_CMD: the test-only ioctl of a kernel built with
  * CONFIG_IOMMUFD_TEST, with the semantics of Linux 6.12. It creates mock
  * devices bound and attached to the context (a "selftest" object owns
- * each), reserves IOVA, and inspects what iommufd did: the entries of a
- * mock domain, how many times a page is pinned.
+ * each), reserves IOVA, makes a mock device fault, and inspects what
+ * iommufd did: the entries of a mock domain, the IOTLB of a nested one,
+ * how many times a page is pinned.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -562,6 +563,63 @@ out_put:
 	return rc;
 }
 
+/* Does IOTLB entry @iotlb_id of nested mock HWPT @mockpt_id hold @iotlb? */
+static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd,
+				       uint32_t mockpt_id,
+				       unsigned int iotlb_id, uint32_t iotlb)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *obj;
+	uint32_t value;
+	int rc;
+
+	obj = iommufd_get_object(ucmd->ictx, mockpt_id,
+				 IOMMUFD_OBJ_HWPT_NESTED);
+	if (!obj)
+		return -ENOENT;
+	hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+	if (!mock_domain_is_nested(hwpt->domain))
+		rc = -EINVAL;
+	else
+		rc = mock_domain_nested_iotlb(hwpt->domain, iotlb_id, &value);
+	if (!rc && value != iotlb)
+		rc = -EINVAL;
+	iommufd_put_object(obj);
+	return rc;
+}
+
+/*
+ * The mock device behind device @dev_id issues one page request (its
+ * last page); it succeeds whether or not anything takes it, as the
+ * kernel's does.
+ */
+static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	struct iommu_fault fault = {
+		.flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE,
+		.pasid = cmd->trigger_iopf.pasid,
+		.grpid = cmd->trigger_iopf.grpid,
+		.perm = cmd->trigger_iopf.perm,
+		.addr = cmd->trigger_iopf.addr,
+	};
+	struct iommufd_device *idev;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
+	if (!idev)
+		return -ENOENT;
+	if (!mock_dev_is_mock(idev->dev)) {
+		iommufd_put_object(&idev->obj);
+		return -EINVAL;
+	}
+	/* PASID 0 is the kernel's IOMMU_NO_PASID. */
+	if (fault.pasid)
+		fault.flags |= IOMMU_PGFAULT_FLAGS_PASID_VALID;
+	(void)iommu_report_device_fault(idev->dev, &fault);
+	iommufd_put_object(&idev->obj);
+	return 0;
+}
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -620,12 +678,13 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 					  cmd->dirty.length,
 					  cmd->dirty.page_size,
 					  cmd->dirty.uptr);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return iommufd_test_md_check_iotlb(ucmd, cmd->id,
+						   cmd->check_iotlb.id,
+						   cmd->check_iotlb.iotlb);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return iommufd_test_trigger_iopf(ucmd, cmd);
 	default:
-		/*
-		 * Nested domains (MD_CHECK_IOTLB) and faults (TRIGGER_IOPF)
-		 * are not here yet; the kernel answers unknown ops the same
-		 * way.
-		 */
 		return -EOPNOTSUPP;
 	}
 }

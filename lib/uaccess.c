@@ -213,3 +213,20 @@ int iommufd_clear_user(struct iommufd_umem *umem, uint64_t dst, size_t len)
 	}
 	return 0;
 }
+
+int iommufd_copy_struct_from_user(struct iommufd_umem *umem, void *dst,
+				  size_t ksize, uint64_t src, size_t usize)
+{
+	size_t size = IOMMUFD_MIN(ksize, usize);
+
+	if (usize < ksize) {
+		memset((char *)dst + size, 0, ksize - size);
+	} else if (usize > ksize) {
+		int rc = iommufd_check_zeroed_user(umem, src + ksize,
+						   usize - ksize);
+
+		if (rc <= 0)
+			return rc ? rc : -E2BIG;
+	}
+	return iommufd_copy_from_user(umem, dst, src, size);
+}

@@ -557,17 +557,21 @@ static struct shim_file *dup_locked(int oldfd, int newfd)
 /* ---- fds of library files ------------------------------------------- */
 
 /*
- * Give @f a new fd on /dev/null opened with @flags, entered in the table
+ * Give @f a new fd on /dev/null opened with @flags (or, with @src >= 0, a
+ * close-on-exec duplicate of the real fd @src), entered in the table
  * together; the table then holds @f's reference. -errno on failure, when
  * @f is left to the caller.
  */
-static int install_file(struct shim_file *f, int flags)
+static int install_file(struct shim_file *f, int flags, int src)
 {
 	struct shim_file *old;
 	int fd;
 
 	table_change_begin();
-	fd = real(open)("/dev/null", flags);
+	if (src >= 0)
+		fd = real(fcntl)(src, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = real(open)("/dev/null", flags);
 	if (fd < 0) {
 		fd = -errno;
 	} else if (table_set_locked(fd, f, &old)) {
@@ -589,11 +593,20 @@ static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 	if (!f)
 		return -ENOMEM;
 	atomic_init(&f->refs, 1);
-	f->id.node = uiommufd_file_kind(file) == UIOMMUFD_FILE_VFIO_DEVICE ?
-			     SHIM_NODE_VFIO_DEVICE :
-			     SHIM_NODE_IOMMU;
+	switch (uiommufd_file_kind(file)) {
+	case UIOMMUFD_FILE_VFIO_DEVICE:
+		f->id.node = SHIM_NODE_VFIO_DEVICE;
+		break;
+	case UIOMMUFD_FILE_FAULT:
+		/* A real anonymous inode: fstat() may ask the kernel. */
+		f->id.node = SHIM_NODE_NONE;
+		break;
+	default:
+		f->id.node = SHIM_NODE_IOMMU;
+	}
 	f->lfile = file;
-	fd = install_file(f, O_RDWR | O_CLOEXEC);
+	/* A pollable file's fd is its real pollable fd, duplicated. */
+	fd = install_file(f, O_RDWR | O_CLOEXEC, uiommufd_file_pollfd(file));
 	if (fd < 0)
 		free(f); /* the library keeps its reference */
 	return fd;
@@ -706,7 +719,7 @@ static int open_node(struct node_id id, int flags)
 	if (f->ctx)
 		atomic_fetch_add(&shim_nr_contexts, 1);
 
-	fd = install_file(f, flags);
+	fd = install_file(f, flags, -1);
 	if (fd < 0) {
 		file_put(f);
 		errno = -fd;
@@ -1525,15 +1538,24 @@ static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
 			   int64_t off, bool write)
 {
 	struct shim_file *f = file_get(fd);
+	enum uiommufd_file_kind kind;
 	ssize_t done = 0;
+	bool stream;
 	int i;
 
 	if (!f)
 		return -2; /* the fd stopped being emulated: not ours */
-	if (!f->lfile ||
-	    uiommufd_file_kind(f->lfile) != UIOMMUFD_FILE_VFIO_DEVICE) {
+	kind = f->lfile ? uiommufd_file_kind(f->lfile) : UIOMMUFD_FILE_OTHER;
+	if (kind != UIOMMUFD_FILE_VFIO_DEVICE && kind != UIOMMUFD_FILE_FAULT) {
 		file_put(f);
 		return node_rw(fd, write);
+	}
+	/* A fault queue has no position: no pread, and read() is at 0. */
+	stream = kind == UIOMMUFD_FILE_FAULT;
+	if (stream && off >= 0) {
+		file_put(f);
+		errno = ESPIPE;
+		return -1;
 	}
 	if (cnt < 0 || cnt > IOV_MAX) {
 		file_put(f);
@@ -1542,14 +1564,16 @@ static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
 	}
 	call_enter();
 	for (i = 0; i < cnt; i++) {
-		int64_t at = off >= 0 ? off + done : atomic_load(&f->pos);
+		int64_t at = stream   ? 0 :
+			     off >= 0 ? off + done :
+					atomic_load(&f->pos);
 		ssize_t n;
 
 		if (!iov[i].iov_len)
 			continue;
 		n = uiommufd_file_rw(f->lfile, iov[i].iov_base, iov[i].iov_len,
 				     (uint64_t)at, write);
-		if (shim_trace) {
+		if (shim_trace && !stream) {
 			char line[256];
 			size_t len = trace_rw(line, sizeof(line), fd, write,
 					      (uint64_t)at, iov[i].iov_len, n,
@@ -1563,7 +1587,7 @@ static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
 				done = -1;
 			break;
 		}
-		if (off < 0)
+		if (off < 0 && !stream)
 			atomic_fetch_add(&f->pos, n);
 		done += n;
 		if ((size_t)n < iov[i].iov_len)

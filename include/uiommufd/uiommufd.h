@@ -144,10 +144,20 @@ enum uiommufd_file_kind {
 	UIOMMUFD_FILE_OTHER,
 	UIOMMUFD_FILE_VFIO_DEVICE,
 	UIOMMUFD_FILE_VFIO_GROUP,
+	UIOMMUFD_FILE_FAULT,
 };
 
 UIOMMUFD_EXPORT enum uiommufd_file_kind
 uiommufd_file_kind(struct uiommufd_file *file);
+
+/**
+ * uiommufd_file_pollfd() - a real fd whose poll(2)/epoll readiness is
+ * that of @file (a fault queue's), or -1 if @file has none. The frontend
+ * gives the program a duplicate of it as the file's fd (F_DUPFD_CLOEXEC),
+ * so that poll, select and epoll work on it unaided; reads and writes
+ * still go to uiommufd_file_rw(). The library owns it: never close it.
+ */
+UIOMMUFD_EXPORT int uiommufd_file_pollfd(struct uiommufd_file *file);
 
 /**
  * uiommufd_file_ioctl() - ioctl(2) on a library file's fd. Same contract
@@ -159,8 +169,10 @@ UIOMMUFD_EXPORT int uiommufd_file_ioctl(struct uiommufd_file *file,
 
 /**
  * uiommufd_file_rw() - pread(2)/pwrite(2) of @count bytes at @offset of a
- * library file (a VFIO device's regions). @buf is the caller's memory; a
- * bad one gives EFAULT. Return: bytes moved, or -1 with errno set.
+ * library file (a VFIO device's regions; a fault queue, which has no
+ * position: its read(2)/write(2) pass @offset 0, and it refuses others
+ * with ESPIPE). @buf is the caller's memory; a bad one gives EFAULT.
+ * Return: bytes moved, or -1 with errno set.
  */
 UIOMMUFD_EXPORT ssize_t uiommufd_file_rw(struct uiommufd_file *file, void *buf,
 					 size_t count, uint64_t offset,
