@@ -1535,7 +1535,7 @@ SHIM_EXPORT int eaccess(const char *path, int mode)
  * emulated fd refuses, as the kernel's iommufd does.
  */
 static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
-			   int64_t off, bool write)
+			   int64_t off, bool write, bool vectored)
 {
 	struct shim_file *f = file_get(fd);
 	enum uiommufd_file_kind kind;
@@ -1569,7 +1569,11 @@ static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
 					atomic_load(&f->pos);
 		ssize_t n;
 
-		if (!iov[i].iov_len)
+		/*
+		 * The vectored calls skip empty buffers; read(fd, p, 0) does
+		 * reach a fault queue (a VFIO device answers 0 to it).
+		 */
+		if (!iov[i].iov_len && (vectored || !stream))
 			continue;
 		n = uiommufd_file_rw(f->lfile, iov[i].iov_base, iov[i].iov_len,
 				     (uint64_t)at, write);
@@ -1609,7 +1613,7 @@ static ssize_t emulated_rw1(int fd, void *buf, size_t n, int64_t off,
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = n };
 
-	return emulated_rw(fd, &iov, 1, off, write);
+	return emulated_rw(fd, &iov, 1, off, write, false);
 }
 
 #define SHIM_RW(ret, name, write, params, args, call) \
@@ -1641,41 +1645,41 @@ SHIM_RW(ssize_t, pwrite64, true,
 	(int fd, const void *buf, size_t n, off64_t off), (fd, buf, n, off),
 	(off < 0 ? bad_offset() : emulated_rw1(fd, (void *)buf, n, off, true)))
 SHIM_RW(ssize_t, readv, false, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, false)))
+	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, false, true)))
 SHIM_RW(ssize_t, writev, true, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, true)))
+	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, true, true)))
 SHIM_RW(ssize_t, preadv, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
 SHIM_RW(ssize_t, preadv64, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
 SHIM_RW(ssize_t, pwritev, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
 SHIM_RW(ssize_t, pwritev64, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
 SHIM_RW(ssize_t, preadv2, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
 SHIM_RW(ssize_t, preadv64v2, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false)))
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
 SHIM_RW(ssize_t, pwritev2, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
 SHIM_RW(ssize_t, pwritev64v2, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true)))
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
 /* The fortified variants, called by -D_FORTIFY_SOURCE builds. */
 SHIM_RW(ssize_t, __read_chk, false,
 	(int fd, void *buf, size_t n, size_t buflen), (fd, buf, n, buflen),
