@@ -162,6 +162,8 @@ int iommufd_fault_iopf_handler(struct iopf_group *group);
 void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
 				  struct iommufd_attach_handle *handle);
 void iommufd_fault_destroy(struct iommufd_object *obj);
+/* The fault queue file behind @fd, referenced; NULL if it is none. */
+struct uiommufd_file *iommufd_fault_file_get(struct uiommufd_ctx *ictx, int fd);
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
 
 #endif /* IOMMUFD_DEVICE_H */

@@ -229,6 +229,11 @@ static void fault_file_release(struct uiommufd_file *file)
 	iommufd_ctx_put(ictx);
 }
 
+struct uiommufd_file *iommufd_fault_file_get(struct uiommufd_ctx *ictx, int fd)
+{
+	return iommufd_file_get(ictx, fd, fault_file_release);
+}
+
 /* ---- the object -------------------------------------------------------- */
 
 struct iommufd_fault *iommufd_get_fault(struct uiommufd_ctx *ictx, uint32_t id)
