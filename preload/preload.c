@@ -481,6 +481,7 @@ static atomic_long shim_nr_contexts;
  * see ioctl(). */
 static atomic_uint table_gen;
 static bool shim_trace;
+static bool shim_lsan_at_exit; /* see _exit() */
 
 static struct shim_file *_Atomic *slot_of(int fd, bool create)
 {
@@ -1183,6 +1184,8 @@ __attribute__((constructor)) static void shim_init(void)
 	int rc;
 
 	shim_trace = trace && trace[0] && strcmp(trace, "0") != 0;
+	shim_lsan_at_exit = getenv("UIOMMUFD_LSAN_AT_EXIT") &&
+			    !strcmp(getenv("UIOMMUFD_LSAN_AT_EXIT"), "1");
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	uiommufd_set_host_ops(&shim_host_ops, NULL);
 	/* A program must not run without the devices it was promised. */
@@ -1928,15 +1931,16 @@ SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence)
 /*
  * LeakSanitizer looks for leaks at exit(), never at _exit(), which is how
  * forked children end: the kernel selftest harness runs every test in
- * one. Under an ASan runtime (a sanitized build of the shim, where it is
- * preloaded) the shim has it look at _exit() too; otherwise this is the
- * plain system call.
+ * one. With UIOMMUFD_LSAN_AT_EXIT=1 and an ASan runtime loaded (a
+ * sanitized build of the shim), the shim has it look at _exit() too. Only
+ * on request: in the child of a multithreaded parent the check can hang on
+ * locks other threads held at the fork. Otherwise this is the plain call.
  */
 extern void __lsan_do_leak_check(void) __attribute__((weak));
 
 SHIM_EXPORT void _exit(int status)
 {
-	if (__lsan_do_leak_check)
+	if (shim_lsan_at_exit && __lsan_do_leak_check)
 		__lsan_do_leak_check();
 	for (;;)
 		syscall(SYS_exit_group, status);

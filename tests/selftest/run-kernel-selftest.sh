@@ -36,12 +36,14 @@ bash "$ORACLE/build-selftests.sh" >/tmp/uiommufd-selftest-build.log 2>&1 ||
 	{ cat /tmp/uiommufd-selftest-build.log; echo "0 passed, 1 failed"; exit 1; }
 
 # A sanitized (gcc) build: its shim needs the ASan runtime loaded first,
-# and a leak or error report fails the gate (the shim has LeakSanitizer
-# look at every _exit() too, so the harness's forked tests are checked).
+# and a leak or error report fails the gate. The harness runs each test in
+# a forked child that ends with _exit(), which LeakSanitizer ignores: the
+# shim has it check there too (UIOMMUFD_LSAN_AT_EXIT).
 san_env=()
 if readelf -d "$B/preload/libuiommufd-preload.so" 2>/dev/null | grep -q 'libasan'; then
 	san_env=("LD_PRELOAD=$(gcc -print-file-name=libasan.so)"
-		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1)
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+		UIOMMUFD_LSAN_AT_EXIT=1)
 fi
 
 cap_eff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
