@@ -303,7 +303,9 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	list_init(&fault->deliver);
 	pthread_mutex_init(&fault->mutex, NULL);
 	pthread_mutex_init(&fault->lock, NULL);
-	fault->eventfd = iommufd_should_fail() ? -1 : eventfd(0, EFD_CLOEXEC);
+	/* Where the kernel allocates the queue's file (a few hundred bytes) */
+	fault->eventfd = iommufd_should_failslab(256) ? -1 :
+							eventfd(0, EFD_CLOEXEC);
 	if (fault->eventfd < 0) {
 		rc = -ENOMEM;
 		goto out_abort;

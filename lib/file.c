@@ -142,7 +142,8 @@ static const struct uiommufd_fd_ops *fd_ops(struct uiommufd_ctx *ictx)
 
 int iommufd_file_install(struct uiommufd_ctx *ictx, struct uiommufd_file *file)
 {
-	if (iommufd_should_fail())
+	/* The kernel allocates the struct file here. */
+	if (iommufd_should_failslab(256))
 		return -ENOMEM;
 	return fd_ops(ictx)->install(ictx->fd_opaque, file);
 }

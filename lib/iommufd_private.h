@@ -35,17 +35,24 @@
 /* ---- failure injection (fault_inject.c) ---------------------------- */
 
 /*
- * Every allocation and every pin site asks iommufd_should_fail() first, so
- * a test can make the Nth such call of a thread fail and check that the
- * error path leaves nothing changed and nothing leaked.
+ * Every allocation and every pin site asks one of these first, so a test
+ * can make the Nth such call of a thread fail and check that the error
+ * path leaves nothing changed and nothing leaked. Each is one of the
+ * kernel's fault attributes (fault_inject.c says which site is which):
+ * iommufd_should_fail() is fail_iommufd, at the kernel's own points;
+ * iommufd_should_failslab() a GFP_KERNEL kmalloc of @size bytes;
+ * iommufd_should_fail_page() a GFP_KERNEL page allocation of @order.
  */
 bool iommufd_should_fail(void);
+bool iommufd_should_failslab(size_t size);
+bool iommufd_should_fail_page(unsigned int order);
 void *iommufd_zalloc(size_t size);
 void *iommufd_alloc_array(size_t n, size_t size);
 void *iommufd_realloc_array(void *ptr, size_t n, size_t size);
 void iommufd_free(void *ptr);
 
-/* Arm the calling thread: its nth should_fail() call from now fails. */
+/* Arm the calling thread: its nth site from now fails, whatever the
+ * fault attributes say (the unit tests' hook; silent). */
 void iommufd_fail_nth_set(unsigned int nth);
 /* Disarm; returns true if the armed failure was injected. */
 bool iommufd_fail_nth_clear(void);

@@ -137,7 +137,8 @@ static pte_t *table_alloc(struct pgtable_x86 *pt, int level)
 	size_t size = level >= 2 ? 2 * TABLE_SIZE : TABLE_SIZE;
 	void *p;
 
-	if (iommufd_should_fail())
+	/* An order-0 page of the kernel's table. */
+	if (iommufd_should_fail_page(0))
 		return NULL;
 	if (posix_memalign(&p, TABLE_SIZE, size))
 		return NULL;
@@ -168,7 +169,7 @@ struct pgtable_x86 *pgtable_x86_alloc(void)
 	struct pgtable_x86 *pt;
 	void *p;
 
-	if (iommufd_should_fail())
+	if (iommufd_should_failslab(sizeof(*pt)))
 		return NULL;
 	if (posix_memalign(&p, 64, sizeof(*pt)))
 		return NULL;

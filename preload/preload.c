@@ -211,6 +211,11 @@ enum shim_node {
 	SHIM_NODE_VFIO_CDEV,
 	/* Not a node: a device fd from a group, an anonymous inode. */
 	SHIM_NODE_VFIO_DEVICE,
+	/* Files of fault injection, regular files of proc and debugfs:
+	 * /proc/.../fail-nth (nr: the thread's TID) and a debugfs knob
+	 * (nr: directory << 8 | knob, as the library numbers them). */
+	SHIM_NODE_FAIL_NTH,
+	SHIM_NODE_FAULT_KNOB,
 };
 
 /* A node and, for numbered ones, its number. */
@@ -319,11 +324,61 @@ static bool may_be_node(const char *path)
 		if (strlen(shim_nodes[i].name) == (size_t)(end - start) &&
 		    !memcmp(start, shim_nodes[i].name, end - start))
 			return true;
+	if ((end - start == 8 && !memcmp(start, "fail-nth", 8)) ||
+	    debugfs_may_be_knob(start, (size_t)(end - start)))
+		return true;
 	if (!sysfs_device(0))
 		return false;
 	return is_number(start, end - start, &nr) ||
 	       (end - start > 4 && !memcmp(start, "vfio", 4) &&
 		is_number(start + 4, end - start - 4, &nr));
+}
+
+/* Is @tid a thread of this process? */
+static bool shim_thread_alive(unsigned int tid)
+{
+	int saved_errno = errno;
+	bool alive = tid && !syscall(SYS_tgkill, getpid(), (pid_t)tid, 0);
+
+	errno = saved_errno;
+	return alive;
+}
+
+/*
+ * Does the normalised @norm name the fail-nth file of one of this
+ * process's threads, as the kernel has it: /proc/P/task/T/fail-nth,
+ * /proc/P/fail-nth (the leader's) and /proc/thread-self/fail-nth, with P
+ * this process's PID or "self"? Which thread, in @tid.
+ */
+static bool fail_nth_of_path(const char *norm, unsigned int *tid)
+{
+	const char *p = norm + 6;
+	unsigned int pid;
+	size_t len;
+
+	if (strncmp(norm, "/proc/", 6))
+		return false;
+	len = strcspn(p, "/");
+	if (len == 11 && !memcmp(p, "thread-self", 11)) {
+		*tid = (unsigned int)syscall(SYS_gettid);
+		return !strcmp(p + len, "/fail-nth");
+	}
+	if (len == 4 && !memcmp(p, "self", 4))
+		pid = (unsigned int)getpid();
+	else if (!is_number(p, len, &pid) || pid != (unsigned int)getpid())
+		return false;
+	p += len;
+	if (!strcmp(p, "/fail-nth")) {
+		*tid = pid;
+		return true;
+	}
+	if (strncmp(p, "/task/", 6))
+		return false;
+	p += 6;
+	len = strcspn(p, "/");
+	if (!is_number(p, len, tid) || strcmp(p + len, "/fail-nth"))
+		return false;
+	return shim_thread_alive(*tid);
 }
 
 /*
@@ -363,6 +418,19 @@ static struct node_id node_of_path(int dirfd, const char *path)
 	}
 	if (!normalize_abspath(abs, norm, sizeof(norm)))
 		return none;
+	if (fail_nth_of_path(norm, &id.nr)) {
+		id.node = SHIM_NODE_FAIL_NTH;
+		return id;
+	}
+	{
+		unsigned int dir, knob;
+
+		if (debugfs_knob_of_path(norm, &dir, &knob)) {
+			id.node = SHIM_NODE_FAULT_KNOB;
+			id.nr = dir << 8 | knob;
+			return id;
+		}
+	}
 	for (i = 1; i < SHIM_NR_NODES; i++)
 		if (!strcmp(norm, shim_nodes[i].path)) {
 			id.node = (enum shim_node)i;
@@ -413,6 +481,7 @@ static atomic_long shim_nr_contexts;
  * see ioctl(). */
 static atomic_uint table_gen;
 static bool shim_trace;
+static bool shim_lsan_at_exit; /* see _exit() */
 
 static struct shim_file *_Atomic *slot_of(int fd, bool create)
 {
@@ -510,7 +579,7 @@ static void file_put(struct shim_file *f)
 	call_enter();
 	if (f->lfile) {
 		uiommufd_file_put(f->lfile);
-	} else {
+	} else if (f->ctx) {
 		uiommufd_close(f->ctx);
 		atomic_fetch_sub(&shim_nr_contexts, 1);
 	}
@@ -667,6 +736,32 @@ static const struct uiommufd_host_ops shim_host_ops = {
 
 /* ---- opening ----------------------------------------------------------- */
 
+static bool is_fault_node(enum shim_node node)
+{
+	return node == SHIM_NODE_FAIL_NTH || node == SHIM_NODE_FAULT_KNOB;
+}
+
+/* A fail-nth file or a knob: state of the library, no context. */
+static int open_fault_file(struct node_id id, int flags)
+{
+	struct shim_file *f = calloc(1, sizeof(*f));
+	int fd;
+
+	if (!f) {
+		errno = ENOMEM;
+		return -1;
+	}
+	atomic_init(&f->refs, 1);
+	f->id = id;
+	fd = install_file(f, flags, -1);
+	if (fd < 0) {
+		free(f);
+		errno = -fd;
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * Opens an emulated node: what the kernel would refuse for a character
  * device is refused here the same way. Both nodes give a new iommufd
@@ -691,6 +786,8 @@ static int open_node(struct node_id id, int flags)
 		 O_NOFOLLOW;
 	if (flags & O_PATH) /* a handle, not an open device: no context */
 		return real(open)("/dev/null", flags);
+	if (is_fault_node(node))
+		return open_fault_file(id, flags);
 
 	f = calloc(1, sizeof(*f));
 	if (!f) {
@@ -842,6 +939,8 @@ static void node_stat(struct node_id id, struct stat *st)
 		minor = id.nr;
 		break;
 	case SHIM_NODE_VFIO_DEVICE:
+	case SHIM_NODE_FAIL_NTH:
+	case SHIM_NODE_FAULT_KNOB:
 		major = 0;
 		break;
 	default:
@@ -864,6 +963,17 @@ static void node_stat(struct node_id id, struct stat *st)
 		/* An anonymous inode: no file type bits, owner rw only. */
 		st->st_mode = 0600;
 		st->st_rdev = 0;
+	}
+	if (is_fault_node(id.node)) {
+		/* proc's fail-nth is 0644, debugfs's knobs 0600; both
+		 * empty regular files, owned by the process (as its own
+		 * proc files are; debugfs's are root's). */
+		st->st_ino = ((ino_t)id.node << 32) | id.nr;
+		st->st_mode = S_IFREG |
+			      (id.node == SHIM_NODE_FAIL_NTH ? 0644 : 0600);
+		st->st_rdev = 0;
+		st->st_uid = geteuid();
+		st->st_gid = getegid();
 	}
 }
 
@@ -1087,6 +1197,8 @@ __attribute__((constructor)) static void shim_init(void)
 	int rc;
 
 	shim_trace = trace && trace[0] && strcmp(trace, "0") != 0;
+	shim_lsan_at_exit = getenv("UIOMMUFD_LSAN_AT_EXIT") &&
+			    !strcmp(getenv("UIOMMUFD_LSAN_AT_EXIT"), "1");
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	uiommufd_set_host_ops(&shim_host_ops, NULL);
 	/* A program must not run without the devices it was promised. */
@@ -1120,7 +1232,14 @@ SHIM_EXPORT long uiommufd_preload_nr_contexts(void)
  * The path an *at() call with @dirfd means, redirected into the sysfs
  * tree when it names an emulated device's files (absolute paths only).
  */
-#define SYS_PATH(path) sysfs_redirect(path, sys_buf, sizeof(sys_buf))
+#define SYS_PATH(path) shim_redirect(path, sys_buf, sizeof(sys_buf))
+
+static const char *shim_redirect(const char *path, char *buf, size_t size)
+{
+	const char *p = sysfs_redirect(path, buf, size);
+
+	return p != path ? p : debugfs_redirect(path, buf, size);
+}
 
 #define SHIM_OPEN(name, at, extra)                                           \
 	SHIM_EXPORT int name(SHIM_OPEN_PARAMS_##at const char *path,         \
@@ -1235,8 +1354,10 @@ SHIM_EXPORT char *realpath(const char *path, char *resolved)
 	char sys_buf[PATH_MAX], *ret;
 
 	ret = real(realpath)(SYS_PATH(path), resolved);
-	if (ret)
+	if (ret) {
 		sysfs_unredirect(ret);
+		debugfs_unredirect(ret);
+	}
 	return ret;
 }
 
@@ -1253,8 +1374,10 @@ SHIM_EXPORT char *canonicalize_file_name(const char *path)
 	char sys_buf[PATH_MAX], *ret;
 
 	ret = real(canonicalize_file_name)(SYS_PATH(path));
-	if (ret)
+	if (ret) {
 		sysfs_unredirect(ret);
+		debugfs_unredirect(ret);
+	}
 	return ret;
 }
 
@@ -1312,8 +1435,13 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...)
 	for (;;) {
 		unsigned int gen = atomic_load(&table_gen);
 
-		if (maybe_emulated(fd) && (f = file_get(fd)))
-			break;
+		if (maybe_emulated(fd) && (f = file_get(fd))) {
+			if (!is_fault_node(f->id.node))
+				break;
+			file_put(f); /* proc and debugfs have no ioctls */
+			errno = ENOTTY;
+			return -1;
+		}
 		ret = real(ioctl)(fd, request, arg);
 		/*
 		 * If the fd became or stopped being emulated while the kernel
@@ -1534,8 +1662,72 @@ SHIM_EXPORT int eaccess(const char *path, int mode)
  * (at @off, or at its file position when @off is -1); every other
  * emulated fd refuses, as the kernel's iommufd does.
  */
+/*
+ * A fail-nth file or knob: each buffer is one call of the kernel's read or
+ * write method (a lone write(2) of 0 bytes too, which fail-nth refuses).
+ */
+static ssize_t fault_file_rw(struct shim_file *f, int fd,
+			     const struct iovec *iov, int cnt, int64_t off,
+			     bool write, bool single)
+{
+	unsigned int tid = f->id.nr, dir = f->id.nr >> 8,
+		     knob = f->id.nr & 0xff;
+	int flags = real(fcntl)(fd, F_GETFL);
+	ssize_t done = 0;
+	int i;
+
+	if (flags < 0)
+		return -1;
+	if ((flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY)) {
+		errno = EBADF;
+		return -1;
+	}
+	if (cnt < 0 || cnt > IOV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	call_enter();
+	for (i = 0; i < cnt; i++) {
+		uint64_t pos = (uint64_t)(off >= 0 ? off + done :
+						     atomic_load(&f->pos));
+		ssize_t n;
+
+		if (!iov[i].iov_len && !single)
+			continue;
+		if (f->id.node == SHIM_NODE_FAIL_NTH)
+			n = write ? uiommufd_fail_nth_write((pid_t)tid,
+							    iov[i].iov_base,
+							    iov[i].iov_len) :
+				    uiommufd_fail_nth_read((pid_t)tid,
+							   iov[i].iov_base,
+							   iov[i].iov_len,
+							   &pos);
+		else
+			n = write ? uiommufd_fault_knob_write(dir, knob,
+							      iov[i].iov_base,
+							      iov[i].iov_len) :
+				    uiommufd_fault_knob_read(dir, knob,
+							     iov[i].iov_base,
+							     iov[i].iov_len,
+							     &pos);
+		if (n < 0) {
+			if (!done)
+				done = -1;
+			break;
+		}
+		/* Neither write method moves the position. */
+		if (off < 0 && !write)
+			atomic_store(&f->pos, (int64_t)pos);
+		done += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	call_exit();
+	return done;
+}
+
 static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
-			   int64_t off, bool write, bool vectored)
+			   int64_t off, bool write, bool single)
 {
 	struct shim_file *f = file_get(fd);
 	enum uiommufd_file_kind kind;
@@ -1545,6 +1737,11 @@ static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
 
 	if (!f)
 		return -2; /* the fd stopped being emulated: not ours */
+	if (is_fault_node(f->id.node)) {
+		done = fault_file_rw(f, fd, iov, cnt, off, write, single);
+		file_put(f);
+		return done;
+	}
 	kind = f->lfile ? uiommufd_file_kind(f->lfile) : UIOMMUFD_FILE_OTHER;
 	if (kind != UIOMMUFD_FILE_VFIO_DEVICE && kind != UIOMMUFD_FILE_FAULT) {
 		file_put(f);
@@ -1573,7 +1770,7 @@ static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
 		 * The vectored calls skip empty buffers; read(fd, p, 0) does
 		 * reach a fault queue (a VFIO device answers 0 to it).
 		 */
-		if (!iov[i].iov_len && (vectored || !stream))
+		if (!iov[i].iov_len && (!single || !stream))
 			continue;
 		n = uiommufd_file_rw(f->lfile, iov[i].iov_base, iov[i].iov_len,
 				     (uint64_t)at, write);
@@ -1613,7 +1810,7 @@ static ssize_t emulated_rw1(int fd, void *buf, size_t n, int64_t off,
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = n };
 
-	return emulated_rw(fd, &iov, 1, off, write, false);
+	return emulated_rw(fd, &iov, 1, off, write, true);
 }
 
 #define SHIM_RW(ret, name, write, params, args, call) \
@@ -1645,41 +1842,43 @@ SHIM_RW(ssize_t, pwrite64, true,
 	(int fd, const void *buf, size_t n, off64_t off), (fd, buf, n, off),
 	(off < 0 ? bad_offset() : emulated_rw1(fd, (void *)buf, n, off, true)))
 SHIM_RW(ssize_t, readv, false, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, false, true)))
+	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, false, false)))
 SHIM_RW(ssize_t, writev, true, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, true, true)))
+	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, true, false)))
 SHIM_RW(ssize_t, preadv, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, false)))
 SHIM_RW(ssize_t, preadv64, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, false)))
 SHIM_RW(ssize_t, pwritev, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
 SHIM_RW(ssize_t, pwritev64, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
+	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
 SHIM_RW(ssize_t, preadv2, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
+	(off < -1 ? bad_offset() :
+		    emulated_rw(fd, iov, cnt, off, false, false)))
 SHIM_RW(ssize_t, preadv64v2, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, true)))
+	(off < -1 ? bad_offset() :
+		    emulated_rw(fd, iov, cnt, off, false, false)))
 SHIM_RW(ssize_t, pwritev2, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
 SHIM_RW(ssize_t, pwritev64v2, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, true)))
+	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
 /* The fortified variants, called by -D_FORTIFY_SOURCE builds. */
 SHIM_RW(ssize_t, __read_chk, false,
 	(int fd, void *buf, size_t n, size_t buflen), (fd, buf, n, buflen),
@@ -1755,4 +1954,22 @@ SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence)
 	if (maybe_emulated(fd))
 		return node_lseek();
 	return real(lseek64)(fd, off, whence);
+}
+
+/*
+ * LeakSanitizer looks for leaks at exit(), never at _exit(), which is how
+ * forked children end: the kernel selftest harness runs every test in
+ * one. With UIOMMUFD_LSAN_AT_EXIT=1 and an ASan runtime loaded (a
+ * sanitized build of the shim), the shim has it look at _exit() too. Only
+ * on request: in the child of a multithreaded parent the check can hang on
+ * locks other threads held at the fork. Otherwise this is the plain call.
+ */
+extern void __lsan_do_leak_check(void) __attribute__((weak));
+
+SHIM_EXPORT void _exit(int status)
+{
+	if (shim_lsan_at_exit && __lsan_do_leak_check)
+		__lsan_do_leak_check();
+	for (;;)
+		syscall(SYS_exit_group, status);
 }

@@ -7,7 +7,9 @@
  * directory (the cdev's name). The shim builds that part of sysfs as a
  * real tree in a private temporary directory, laid out as under /sys so
  * that its relative links resolve, and redirects the paths of emulated
- * devices there; everything else of /sys stays the kernel's.
+ * devices there; everything else of /sys stays the kernel's. The
+ * fault-injection directories of /sys/kernel/debug are a second such tree
+ * (below).
  *
  * Only raw syscalls here: the libc functions the shim wraps would recurse.
  */
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include <uiommufd/device.h>
+#include <uiommufd/uiommufd.h>
 
 #include "sysfs.h"
 
@@ -276,4 +280,175 @@ void sysfs_unredirect(char *resolved)
 		memmove(resolved + 4, resolved + root_len,
 			strlen(resolved + root_len) + 1);
 	}
+}
+
+/* ---- debugfs: the fault-injection directories ---------------------------- */
+
+/*
+ * /sys/kernel/debug/{failslab,fail_page_alloc,fail_usercopy,fail_iommufd}
+ * as a tree of empty files, built on first use, so that opendir, readdir,
+ * dirfd and openat relative to it work natively; opening a file of it
+ * gives an emulated fd (node_of_path() asks debugfs_knob_of_path()) whose
+ * reads and writes are the library's knobs. The fault directories are
+ * always served from here: they drive the library, never the host. The
+ * directory above them is redirected too when the host's is of no use
+ * (no debugfs mounted, no permission, no fault injection), which is the
+ * common case without root.
+ */
+static char dbg_root[1024]; /* canonical; "" until built */
+static size_t dbg_root_len;
+static pid_t dbg_owner;
+static bool dbg_host_usable;
+static pthread_once_t dbg_once = PTHREAD_ONCE_INIT;
+
+#define DEBUGFS "/sys/kernel/debug"
+
+static void debugfs_cleanup(void)
+{
+	if (dbg_root_len && getpid() == dbg_owner)
+		remove_tree(AT_FDCWD, dbg_root);
+}
+
+static void debugfs_build(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], link[64], canon[sizeof(dbg_root)];
+	const char *name;
+	unsigned int d, k;
+	long fd, n;
+	int saved_errno = errno;
+
+	dbg_host_usable =
+		!syscall(SYS_faccessat, AT_FDCWD, DEBUGFS "/failslab", X_OK);
+	snprintf(dir, sizeof(dir), "%s/uiommufd-debugfs-XXXXXX",
+		 tmp && tmp[0] == '/' ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		goto out;
+	dbg_owner = getpid();
+	/* node_of_path() sees dirfds by their /proc/self/fd name. */
+	fd = syscall(SYS_openat, AT_FDCWD, dir, O_PATH | O_CLOEXEC);
+	snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+	n = fd < 0 ? -1 :
+		     syscall(SYS_readlinkat, AT_FDCWD, link, canon,
+			     sizeof(canon) - 1);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (n <= 0) {
+		syscall(SYS_unlinkat, AT_FDCWD, dir, AT_REMOVEDIR);
+		goto out;
+	}
+	canon[n] = '\0';
+	/* debugfs's root is 0700, its directories 0755, its files 0600. */
+	syscall(SYS_fchmodat, AT_FDCWD, canon, 0700);
+	for (d = 0; (name = uiommufd_fault_dir_name(d)); d++) {
+		char sub[PATH_MAX];
+
+		snprintf(sub, sizeof(sub), "%s/%s", canon, name);
+		if (mkdir_p(sub))
+			continue;
+		for (k = 0; (name = uiommufd_fault_knob_name(d, k)); k++) {
+			if (put_file(sub, name, "", 0) == 0) {
+				char f[PATH_MAX + 64];
+
+				snprintf(f, sizeof(f), "%s/%s", sub, name);
+				syscall(SYS_fchmodat, AT_FDCWD, f, 0600);
+			}
+		}
+	}
+	memcpy(dbg_root, canon, (size_t)n + 1);
+	dbg_root_len = (size_t)n;
+	atexit(debugfs_cleanup);
+out:
+	errno = saved_errno;
+}
+
+/* The fault directory @path (after DEBUGFS "/") starts with, or -1. */
+static int debugfs_dir_of(const char *rest)
+{
+	const char *name;
+	unsigned int d;
+
+	for (d = 0; (name = uiommufd_fault_dir_name(d)); d++) {
+		size_t n = strlen(name);
+
+		if (!strncmp(rest, name, n) && (!rest[n] || rest[n] == '/'))
+			return (int)d;
+	}
+	return -1;
+}
+
+const char *debugfs_redirect(const char *path, char *buf, size_t size)
+{
+	const char *rest;
+
+	if (!path || strncmp(path, DEBUGFS, sizeof(DEBUGFS) - 1) ||
+	    (path[sizeof(DEBUGFS) - 1] && path[sizeof(DEBUGFS) - 1] != '/'))
+		return path;
+	pthread_once(&dbg_once, debugfs_build);
+	if (!dbg_root_len)
+		return path;
+	rest = path + sizeof(DEBUGFS) - 1;
+	while (*rest == '/')
+		rest++;
+	if (dbg_host_usable && debugfs_dir_of(rest) < 0)
+		return path;
+	if (dbg_root_len + strlen(path) - (sizeof(DEBUGFS) - 1) + 1 > size)
+		return path;
+	memcpy(buf, dbg_root, dbg_root_len);
+	strcpy(buf + dbg_root_len, path + sizeof(DEBUGFS) - 1);
+	return buf;
+}
+
+void debugfs_unredirect(char *resolved)
+{
+	if (dbg_root_len && !strncmp(resolved, dbg_root, dbg_root_len) &&
+	    (resolved[dbg_root_len] == '/' || !resolved[dbg_root_len])) {
+		size_t tail = strlen(resolved + dbg_root_len) + 1;
+
+		/* The tree's name is longer than DEBUGFS: this shrinks. */
+		memmove(resolved + sizeof(DEBUGFS) - 1, resolved + dbg_root_len,
+			tail);
+		memcpy(resolved, DEBUGFS, sizeof(DEBUGFS) - 1);
+	}
+}
+
+bool debugfs_knob_of_path(const char *norm, unsigned int *dir,
+			  unsigned int *knob)
+{
+	const char *rest, *name;
+	unsigned int k;
+	int d;
+
+	if (!strncmp(norm, DEBUGFS "/", sizeof(DEBUGFS)))
+		rest = norm + sizeof(DEBUGFS);
+	else if (dbg_root_len && !strncmp(norm, dbg_root, dbg_root_len) &&
+		 norm[dbg_root_len] == '/')
+		rest = norm + dbg_root_len + 1;
+	else
+		return false;
+	d = debugfs_dir_of(rest);
+	if (d < 0)
+		return false;
+	rest += strlen(uiommufd_fault_dir_name((unsigned int)d));
+	if (*rest++ != '/')
+		return false;
+	for (k = 0; (name = uiommufd_fault_knob_name((unsigned int)d, k)); k++)
+		if (!strcmp(rest, name)) {
+			*dir = (unsigned int)d;
+			*knob = k;
+			return true;
+		}
+	return false;
+}
+
+bool debugfs_may_be_knob(const char *last, size_t len)
+{
+	const char *name;
+	unsigned int k;
+
+	/* fail_page_alloc has every knob name there is. */
+	for (k = 0; (name = uiommufd_fault_knob_name(1, k)); k++)
+		if (strlen(name) == len && !memcmp(name, last, len))
+			return true;
+	return false;
 }

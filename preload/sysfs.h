@@ -26,4 +26,17 @@ const char *sysfs_redirect(const char *path, char *buf, size_t size);
 /* Turn a resolved path inside the tree back into its /sys name. */
 void sysfs_unredirect(char *resolved);
 
+/*
+ * The fault-injection directories of /sys/kernel/debug, a private tree
+ * built on first use: @path itself, or its place in the tree.
+ */
+const char *debugfs_redirect(const char *path, char *buf, size_t size);
+void debugfs_unredirect(char *resolved);
+/* Does the normalised absolute @norm name a knob (under /sys/kernel/debug
+ * or in the tree)? Which, in @dir and @knob. */
+bool debugfs_knob_of_path(const char *norm, unsigned int *dir,
+			  unsigned int *knob);
+/* Could a last path component of @len bytes name a knob? */
+bool debugfs_may_be_knob(const char *last, size_t len);
+
 #endif /* UIOMMUFD_PRELOAD_SYSFS_H */

@@ -220,6 +220,93 @@ UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_ctx_ref(struct uiommufd_ctx *ctx);
  */
 UIOMMUFD_EXPORT const char *uiommufd_version(void);
 
+/*
+ * Fault injection, as a kernel with CONFIG_FAULT_INJECTION offers it to
+ * programs through /proc/PID/task/TID/fail-nth and the debugfs directories
+ * failslab/, fail_page_alloc/, fail_usercopy/ and fail_iommufd/: these are
+ * the handlers behind those files, with the kernel's formats and errnos,
+ * for a frontend (the preload shim) to serve them. Which library sites
+ * belong to which directory: lib/fault_inject.c.
+ */
+
+/**
+ * uiommufd_fail_nth_write() - write(2) on thread @tid's fail-nth file.
+ * @tid: a thread of the calling process (any, not only the caller).
+ * @buf: the caller's bytes: an unsigned number as kstrtouint() takes it
+ *	(base 0, one trailing newline); only the first 34 bytes are read.
+ * @count: their length.
+ *
+ * Arms @tid: its Nth eligible injection site from now fails; 0 disarms.
+ *
+ * Return: @count, or -1 with errno EFAULT (bad @buf), EINVAL (not a
+ * number), ERANGE (above UINT_MAX) or ESRCH (no such thread).
+ */
+UIOMMUFD_EXPORT ssize_t uiommufd_fail_nth_write(pid_t tid, const void *buf,
+						size_t count);
+
+/**
+ * uiommufd_fail_nth_read() - read(2) on thread @tid's fail-nth file.
+ * @tid: a thread of the calling process.
+ * @buf: where to put up to @count bytes of "%u\n" of the count left (0
+ *	once the armed failure was injected).
+ * @count: room in @buf.
+ * @pos: the file position, advanced by what was read.
+ *
+ * Return: the bytes read (0 at the end), or -1 with errno EFAULT or ESRCH.
+ */
+UIOMMUFD_EXPORT ssize_t uiommufd_fail_nth_read(pid_t tid, void *buf,
+					       size_t count, uint64_t *pos);
+
+/**
+ * uiommufd_fault_dir_name() - the name of debugfs fault directory @dir
+ * (from 0: "failslab", "fail_page_alloc", "fail_usercopy",
+ * "fail_iommufd").
+ * Return: the name, or NULL past the last directory.
+ */
+UIOMMUFD_EXPORT const char *uiommufd_fault_dir_name(unsigned int dir);
+
+/**
+ * uiommufd_fault_knob_name() - the name of the @knob-th file of fault
+ * directory @dir ("probability", "ignore-gfp-wait", ...).
+ * Return: the name, or NULL past the last file.
+ */
+UIOMMUFD_EXPORT const char *uiommufd_fault_knob_name(unsigned int dir,
+						     unsigned int knob);
+
+/**
+ * uiommufd_fault_knob_read() - read(2) on a debugfs fault knob.
+ * @dir: the directory, as for uiommufd_fault_dir_name().
+ * @knob: the file, as for uiommufd_fault_knob_name().
+ * @buf: where to put up to @count bytes of the value as debugfs prints
+ *	it ("%llu\n", "%d\n" for times and space, "Y\n" / "N\n").
+ * @count: room in @buf.
+ * @pos: the file position, advanced by what was read.
+ *
+ * Return: the bytes read (0 at the end), or -1 with errno EFAULT, or
+ * ENOENT for no such knob.
+ */
+UIOMMUFD_EXPORT ssize_t uiommufd_fault_knob_read(unsigned int dir,
+						 unsigned int knob, void *buf,
+						 size_t count, uint64_t *pos);
+
+/**
+ * uiommufd_fault_knob_write() - write(2) on a debugfs fault knob.
+ * @dir: the directory.
+ * @knob: the file.
+ * @buf: the caller's bytes: a number as kstrtoull() (kstrtoll() for times
+ *	and space) takes it, of which the first 23 bytes are read; or, for a
+ *	boolean, y/Y/1/on or n/N/0/off (anything else is ignored, as debugfs
+ *	does).
+ * @count: their length.
+ *
+ * Return: @count, or -1 with errno EFAULT, EINVAL, ERANGE, or ENOENT for no
+ * such knob.
+ */
+UIOMMUFD_EXPORT ssize_t uiommufd_fault_knob_write(unsigned int dir,
+						  unsigned int knob,
+						  const void *buf,
+						  size_t count);
+
 #ifdef __cplusplus
 }
 #endif
