@@ -1549,6 +1549,100 @@ static void msi_enable_zero_vectors(void **state)
 
 /* ---- region reads and writes ------------------------------------------- */
 
+/*
+ * The caller's buffer, wherever it is: a local variable (copied directly,
+ * lib/uaccess.c), the heap, another thread's stack, a read-only page, a
+ * hole, a range running off the top of the stack. Bad ones are EFAULT,
+ * never a crash.
+ */
+struct other_stack {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint32_t *slot; /* a local of the thread, while it waits */
+	bool done;
+};
+
+static void *lend_stack(void *arg)
+{
+	struct other_stack *o = arg;
+	uint32_t local = 0;
+
+	pthread_mutex_lock(&o->lock);
+	o->slot = &local;
+	pthread_cond_broadcast(&o->cond);
+	while (!o->done)
+		pthread_cond_wait(&o->cond, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+static void rw_user_buffers(void **state)
+{
+	struct other_stack o = { PTHREAD_MUTEX_INITIALIZER,
+				 PTHREAD_COND_INITIALIZER, NULL, false };
+	uint32_t *heap = malloc(sizeof(*heap));
+	void *hole = test_hole(PAGE);
+	uint8_t *ro, *top;
+	pthread_attr_t attr;
+	pthread_t thread;
+	uint32_t local;
+	size_t size;
+	struct env e;
+
+	(void)state;
+	assert_non_null(heap);
+	env_open(&e);
+	bus_master(e.f, true);
+	/* Stack and heap, both ways. */
+	local = 0x12345678;
+	assert_int_equal(frw(e.f, &local, 4, REGION(0) + EDU_LIVENESS, true),
+			 4);
+	assert_int_equal(frw(e.f, heap, 4, REGION(0) + EDU_LIVENESS, false), 4);
+	assert_int_equal(*heap, ~0x12345678U);
+	*heap = 0x0f0f0f0f;
+	assert_int_equal(frw(e.f, heap, 4, REGION(0) + EDU_LIVENESS, true), 4);
+	assert_int_equal(frw(e.f, &local, 4, REGION(0) + EDU_LIVENESS, false),
+			 4);
+	assert_int_equal(local, 0xf0f0f0f0);
+	assert_int_equal(frw(e.f, &local, 4, REGION(0) + EDU_ID, false), 4);
+	assert_int_equal(local & 0xff, 0xed);
+	/* Another thread's stack is no faster path, but works. */
+	assert_int_equal(pthread_create(&thread, NULL, lend_stack, &o), 0);
+	pthread_mutex_lock(&o.lock);
+	while (!o.slot)
+		pthread_cond_wait(&o.cond, &o.lock);
+	pthread_mutex_unlock(&o.lock);
+	assert_int_equal(frw(e.f, o.slot, 4, REGION(0) + EDU_ID, false), 4);
+	assert_int_equal(*o.slot & 0xff, 0xed);
+	pthread_mutex_lock(&o.lock);
+	o.done = true;
+	pthread_cond_broadcast(&o.cond);
+	pthread_mutex_unlock(&o.lock);
+	pthread_join(thread, NULL);
+	/* A hole; a read-only page can be written from, not read into. */
+	assert_int_equal(frw(e.f, hole, 4, REGION(0) + EDU_ID, false), -EFAULT);
+	assert_int_equal(frw(e.f, hole, 4, REGION(0) + EDU_LIVENESS, true),
+			 -EFAULT);
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED);
+	assert_int_equal(frw(e.f, ro, 4, REGION(0) + EDU_ID, false), -EFAULT);
+	assert_int_equal(frw(e.f, ro, 4, REGION(0) + EDU_LIVENESS, true), 4);
+	munmap(ro, PAGE);
+	/* Off the top of this thread's stack, where nothing is mapped. */
+	assert_int_equal(pthread_getattr_np(pthread_self(), &attr), 0);
+	assert_int_equal(pthread_attr_getstack(&attr, (void **)&top, &size), 0);
+	pthread_attr_destroy(&attr);
+	top += size;
+	if (msync(top, PAGE, MS_ASYNC) && errno == ENOMEM)
+		assert_int_equal(frw(e.f, top - 2, 4, REGION(0) + EDU_LIVENESS,
+				     true),
+				 -EFAULT);
+	else
+		print_message("mapped above the stack: not checked\n");
+	env_close(&e);
+	free(heap);
+}
+
 static void region_rw(void **state)
 {
 	uint8_t cfg[257];
@@ -2764,6 +2858,7 @@ int main(void)
 		cmocka_unit_test(msi_needs_bus_master),
 		cmocka_unit_test(msi_enable_zero_vectors),
 		cmocka_unit_test(region_rw),
+		cmocka_unit_test(rw_user_buffers),
 		cmocka_unit_test(config_rw_zero_at_end),
 		cmocka_unit_test(bar_write_bad_buffer_decode_off),
 		cmocka_unit_test(region_mmap),
