@@ -58,6 +58,8 @@
 #define MAX_ROUNDS 5
 
 /* edu's DMA engine (QEMU's docs/specs/edu.rst). */
+#define EDU_ID 0x00
+#define EDU_LIVENESS 0x04
 #define EDU_DMA_SRC 0x80
 #define EDU_DMA_DST 0x88
 #define EDU_DMA_CNT 0x90
@@ -357,6 +359,52 @@ static void vfio_teardown(struct p1 *p)
 	uiommufd_close(p->ctx);
 }
 
+/*
+ * One register access alone: a 4-byte read of edu's ID register and a
+ * 4-byte write of its liveness register, the value in a stack variable
+ * as a VMM keeps it, in-process and through the device file; median of
+ * the rounds, the VFIO cost as a multiple of the in-process one.
+ */
+static void bench_reg(struct p1 *p)
+{
+	const unsigned long n = cfg.copy_xfers;
+	uint64_t t[2][2][MAX_ROUNDS]; /* ns per round of @n accesses */
+	unsigned int vfio, write;
+	double ns[2][2];
+	int r;
+	uint32_t val = 0;
+
+	for (r = 0; r < cfg.rounds1; r++)
+		for (vfio = 0; vfio < 2; vfio++)
+			for (write = 0; write < 2; write++) {
+				uint64_t off = write ? EDU_LIVENESS : EDU_ID;
+				uint64_t t0 = now_ns();
+				unsigned long i;
+
+				for (i = 0; i < n; i++)
+					reg_rw(p, vfio, off, &val, 4, write);
+				t[vfio][write][r] = now_ns() - t0;
+			}
+	for (vfio = 0; vfio < 2; vfio++)
+		for (write = 0; write < 2; write++)
+			ns[vfio][write] =
+				median(t[vfio][write], cfg.rounds1) / (double)n;
+	printf("\n1b. one 4-byte register access, median of %d rounds\n",
+	       cfg.rounds1);
+	printf("%-30s  %12s  %12s\n", "", "read ns", "write ns");
+	for (vfio = 0; vfio < 2; vfio++) {
+		printf("%-30s", vfio ? "edu reg, VFIO file_rw()" :
+				       "edu reg, pci_dev_bar_rw()");
+		for (write = 0; write < 2; write++)
+			printf("  %12.1f", ns[vfio][write]);
+		putchar('\n');
+	}
+	printf("%-30s", "VFIO / in-process");
+	for (write = 0; write < 2; write++)
+		printf("  %11.1fx", ns[1][write] / ns[0][write]);
+	putchar('\n');
+}
+
 static void bench_4k(void)
 {
 	uint64_t ns[NR_ROWS1][2][MAX_ROUNDS];
@@ -424,6 +472,7 @@ static void bench_4k(void)
 			       polls[row] / (2.0 * n * cfg.rounds1));
 		putchar('\n');
 	}
+	bench_reg(&p);
 
 	vfio_teardown(&p);
 	edu_off(p.dev);

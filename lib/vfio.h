@@ -37,7 +37,7 @@ int vfio_df_attach_compat(struct vfio_device_file *df,
 
 /* The host's answer for @fd (see struct uiommufd_host_ops). */
 struct uiommufd_ctx *vfio_host_ctx_get(int fd, int *err);
-struct uiommufd_file *vfio_host_file_get(int fd);
+struct uiommufd_file *vfio_host_file_get(int fd, int *err);
 
 bool vfio_file_is_group(struct uiommufd_file *file);
 struct uiommufd_pci_dev *vfio_group_file_dev(struct uiommufd_file *file);

@@ -46,11 +46,13 @@ struct uiommufd_ctx *vfio_host_ctx_get(int fd, int *err)
 	return host_ops->ctx_get(host_opaque, fd, err);
 }
 
-struct uiommufd_file *vfio_host_file_get(int fd)
+struct uiommufd_file *vfio_host_file_get(int fd, int *err)
 {
-	if (!host_ops || !host_ops->file_get)
+	if (!host_ops || !host_ops->file_get) {
+		*err = -EBADF;
 		return NULL;
-	return host_ops->file_get(host_opaque, fd);
+	}
+	return host_ops->file_get(host_opaque, fd, err);
 }
 
 /* ---- opening and closing ---------------------------------------------- */
@@ -585,12 +587,15 @@ static int vfio_pci_hot_reset(struct vfio_device_file *df, uint64_t arg)
 	for (i = 0; i < hdr.count; i++) {
 		struct uiommufd_file *file;
 		int32_t fd;
+		int err = -EBADF;
 
 		if (copy_in(&fd, arg + minsz + i * sizeof(fd), sizeof(fd)))
 			return -EFAULT;
-		file = vfio_host_file_get(fd);
+		file = vfio_host_file_get(fd, &err);
+		/* An open fd that is not a group is EINVAL, as one of
+		 * another device's group is. */
 		if (!file)
-			return -EBADF;
+			return err == -EBADFD ? -EINVAL : -EBADF;
 		covered = vfio_file_is_group(file) &&
 			  vfio_group_file_dev(file) == df->dev;
 		uiommufd_file_put(file);
@@ -732,6 +737,9 @@ static ssize_t vfio_device_rw(struct uiommufd_file *file, uint64_t buf,
 
 	if (!atomic_load(&df->access_granted))
 		return -EINVAL;
+	/* vfio-pci answers 0 bytes before it looks at the offset. */
+	if (!count)
+		return 0;
 	if (index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
 	switch (index) {

@@ -151,6 +151,29 @@ static int group_unset_container(struct uiommufd_pci_dev *dev)
 	return 0;
 }
 
+/*
+ * Does @buf name @dev, as vfio-pci matches a GET_DEVICE_FD name? The PCI
+ * name, then optionally a space and options: only spaces, or a vf_token=
+ * that only an SR-IOV function takes. None of ours is one, so any option
+ * is EINVAL (unknown, malformed, or a token given to a function that has
+ * no use for it). Anything but a space right after the name is no match.
+ * Return: 0 on a match, -ENODEV for none, -EINVAL.
+ */
+static int pci_name_match(const struct uiommufd_pci_dev *dev, const char *buf)
+{
+	size_t len = strlen(dev->name);
+
+	if (strncmp(dev->name, buf, len))
+		return -ENODEV;
+	buf += len;
+	if (!*buf)
+		return 0;
+	if (*buf != ' ')
+		return -ENODEV;
+	buf += strspn(buf, " ");
+	return *buf ? -EINVAL : 0;
+}
+
 static int group_get_device_fd(struct uiommufd_pci_dev *dev, uint64_t arg)
 {
 	struct vfio_device_file *df;
@@ -165,7 +188,7 @@ static int group_get_device_fd(struct uiommufd_pci_dev *dev, uint64_t arg)
 	rc = iommufd_strncpy_from_user(iommufd_umem_self(), name, arg,
 				       GROUP_NAME_MAX);
 	if (rc >= 0)
-		rc = strcmp(name, dev->name) ? -ENODEV : 0;
+		rc = pci_name_match(dev, name);
 	free(name);
 	if (rc)
 		return rc;

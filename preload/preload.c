@@ -457,6 +457,9 @@ struct shim_file {
 	atomic_long refs; /* one per fd, one per call in flight */
 	struct node_id id; /* what fstat() reports */
 	_Atomic int64_t pos; /* read()/write() position of a device fd */
+	/* O_RDONLY, O_WRONLY, O_RDWR (or 3: neither) as opened; F_SETFL
+	 * cannot change it, so read and write check it here. */
+	int accmode;
 	struct uiommufd_ctx *ctx;
 	struct uiommufd_file *lfile;
 	struct shim_file *next_dropped; /* see forget_range_locked() */
@@ -674,6 +677,7 @@ static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 		f->id.node = SHIM_NODE_IOMMU;
 	}
 	f->lfile = file;
+	f->accmode = O_RDWR; /* as the kernel's anonymous device files */
 	/* A pollable file's fd is its real pollable fd, duplicated. */
 	fd = install_file(f, O_RDWR | O_CLOEXEC, uiommufd_file_pollfd(file));
 	if (fd < 0)
@@ -714,6 +718,18 @@ static const struct uiommufd_fd_ops shim_fd_ops = {
 };
 
 /* struct uiommufd_host_ops: the fds VFIO requests name. */
+
+/*
+ * Why an fd that is not ours is refused: -EBADFD when it is open, -EBADF
+ * when not, or when it is an O_PATH handle (fget() does not see those).
+ */
+static int host_fd_err(int fd)
+{
+	int fl = real(fcntl)(fd, F_GETFL);
+
+	return fl >= 0 && !(fl & O_PATH) ? -EBADFD : -EBADF;
+}
+
 static struct uiommufd_ctx *shim_ctx_get(void *opaque, int fd, int *err)
 {
 	struct uiommufd_ctx *ctx = NULL;
@@ -725,13 +741,22 @@ static struct uiommufd_ctx *shim_ctx_get(void *opaque, int fd, int *err)
 		ctx = uiommufd_ctx_ref(f->ctx);
 	file_put(f);
 	if (!ctx)
-		*err = f || real(fcntl)(fd, F_GETFD) >= 0 ? -EBADFD : -EBADF;
+		*err = f ? -EBADFD : host_fd_err(fd);
 	return ctx;
+}
+
+static struct uiommufd_file *shim_host_file_get(void *opaque, int fd, int *err)
+{
+	struct uiommufd_file *file = shim_get_fd(opaque, fd);
+
+	if (!file)
+		*err = host_fd_err(fd);
+	return file;
 }
 
 static const struct uiommufd_host_ops shim_host_ops = {
 	.ctx_get = shim_ctx_get,
-	.file_get = shim_get_fd,
+	.file_get = shim_host_file_get,
 };
 
 /* ---- opening ----------------------------------------------------------- */
@@ -796,6 +821,7 @@ static int open_node(struct node_id id, int flags)
 	}
 	atomic_init(&f->refs, 1);
 	f->id = id;
+	f->accmode = flags & O_ACCMODE;
 	call_enter();
 	if (node == SHIM_NODE_VFIO_GROUP)
 		rc = uiommufd_vfio_group_open(id.nr, &f->lfile);
@@ -1662,6 +1688,46 @@ SHIM_EXPORT int eaccess(const char *path, int mode)
  * (at @off, or at its file position when @off is -1); every other
  * emulated fd refuses, as the kernel's iommufd does.
  */
+
+/*
+ * A fault queue: no position (pread is ESPIPE, read() reads at 0) and no
+ * region offsets to trace.
+ */
+static bool is_stream(const struct shim_file *f)
+{
+	return f->lfile && uiommufd_file_kind(f->lfile) == UIOMMUFD_FILE_FAULT;
+}
+
+/* Is @f open for reading (@write false) or writing? */
+static bool file_mode_allows(const struct shim_file *f, bool write)
+{
+	return f->accmode == O_RDWR ||
+	       f->accmode == (write ? O_WRONLY : O_RDONLY);
+}
+
+/* One call of the device file's read or write method, traced. */
+static ssize_t device_rw1(struct shim_file *f, int fd, void *buf, size_t len,
+			  int64_t off, bool write)
+{
+	bool stream = is_stream(f);
+	int64_t at = stream ? 0 : off >= 0 ? off : atomic_load(&f->pos);
+	ssize_t n = uiommufd_file_rw(f->lfile, buf, len, (uint64_t)at, write);
+
+	if (stream)
+		return n;
+	if (shim_trace) {
+		char line[256];
+		size_t tlen = trace_rw(line, sizeof(line), fd, write,
+				       (uint64_t)at, len, n, errno);
+
+		if (syscall(SYS_write, 2, line, tlen) < 0)
+			(void)0;
+	}
+	if (n > 0 && off < 0)
+		atomic_fetch_add(&f->pos, n);
+	return n;
+}
+
 /*
  * A fail-nth file or knob: each buffer is one call of the kernel's read or
  * write method (a lone write(2) of 0 bytes too, which fail-nth refuses).
@@ -1726,91 +1792,191 @@ static ssize_t fault_file_rw(struct shim_file *f, int fd,
 	return done;
 }
 
-static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
-			   int64_t off, bool write, bool single)
+/*
+ * The device file behind @fd, referenced, when @fd is a VFIO device fd
+ * open for that direction. Otherwise NULL with *@ret what the call
+ * returns: -2 when @fd stopped being emulated (libc's turn), -1 with
+ * errno as the kernel's (EBADF for the wrong direction, before anything
+ * else; what iommufd answers for its other fds).
+ */
+static struct shim_file *device_file_get(int fd, bool write, ssize_t *ret)
 {
 	struct shim_file *f = file_get(fd);
-	enum uiommufd_file_kind kind;
-	ssize_t done = 0;
-	bool stream;
-	int i;
 
+	*ret = -1;
+	if (!f) {
+		*ret = -2;
+		return NULL;
+	}
+	if (is_fault_node(f->id.node))
+		return f; /* its own rules: fault_file_rw() */
+	if (!is_stream(f) && (!f->lfile || uiommufd_file_kind(f->lfile) !=
+						   UIOMMUFD_FILE_VFIO_DEVICE)) {
+		file_put(f);
+		node_rw(fd, write);
+		return NULL;
+	}
+	if (!file_mode_allows(f, write)) {
+		file_put(f);
+		errno = EBADF;
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * rw_verify_area(): a count the return value cannot carry, or a range
+ * past the largest offset, is EINVAL (device files have signed offsets).
+ */
+static bool rw_range_ok(int64_t off, size_t len)
+{
+	if (len > SSIZE_MAX)
+		return false;
+	return off < 0 || (uint64_t)off + len <= INT64_MAX;
+}
+
+/* read(2), write(2), pread(2), pwrite(2): the method is called even for
+ * 0 bytes (an unbound cdev then says EINVAL). */
+static ssize_t emulated_rw1(int fd, void *buf, size_t n, int64_t off,
+			    bool write)
+{
+	struct shim_file *f;
+	ssize_t ret;
+
+	f = device_file_get(fd, write, &ret);
 	if (!f)
-		return -2; /* the fd stopped being emulated: not ours */
+		return ret;
 	if (is_fault_node(f->id.node)) {
-		done = fault_file_rw(f, fd, iov, cnt, off, write, single);
+		struct iovec iov = { .iov_base = buf, .iov_len = n };
+
+		ret = fault_file_rw(f, fd, &iov, 1, off, write, true);
 		file_put(f);
-		return done;
+		return ret;
 	}
-	kind = f->lfile ? uiommufd_file_kind(f->lfile) : UIOMMUFD_FILE_OTHER;
-	if (kind != UIOMMUFD_FILE_VFIO_DEVICE && kind != UIOMMUFD_FILE_FAULT) {
-		file_put(f);
-		return node_rw(fd, write);
-	}
-	/* A fault queue has no position: no pread, and read() is at 0. */
-	stream = kind == UIOMMUFD_FILE_FAULT;
-	if (stream && off >= 0) {
+	if (is_stream(f) && off >= 0) {
 		file_put(f);
 		errno = ESPIPE;
 		return -1;
 	}
-	if (cnt < 0 || cnt > IOV_MAX) {
+	if (!rw_range_ok(off, n)) {
 		file_put(f);
 		errno = EINVAL;
 		return -1;
 	}
 	call_enter();
+	ret = device_rw1(f, fd, buf, n, off, write);
+	call_exit();
+	file_put(f);
+	return ret;
+}
+
+/* Largest RWF_* a file without read_iter/write_iter accepts. */
+#define SHIM_RWF_HIPRI 0x1
+
+/*
+ * The vector calls, as vfs_readv()/vfs_writev() on a file with plain read
+ * and write methods: the iovec array is read as the kernel would (EFAULT,
+ * EINVAL), nothing at all is done for 0 bytes in total, then each segment
+ * is one call of the method, stopping at an error or a short count. A
+ * leading empty segment is passed on as a 0-byte call (iov_iter starts
+ * there); later ones are stepped over.
+ */
+static ssize_t emulated_rwv(int fd, const struct iovec *uiov, int cnt,
+			    int64_t off, bool write, int flags)
+{
+	struct iovec stack[8], *iov = stack;
+	struct shim_file *f;
+	size_t total = 0;
+	ssize_t ret;
+	int i;
+
+	f = device_file_get(fd, write, &ret);
+	if (!f)
+		return ret;
+	ret = -1;
+	/* No position to read at: refused before the array is looked at. */
+	if (is_stream(f) && off >= 0) {
+		errno = ESPIPE;
+		goto out;
+	}
+	if (cnt < 0 || cnt > IOV_MAX) {
+		errno = EINVAL;
+		goto out;
+	}
+	if ((size_t)cnt > sizeof(stack) / sizeof(stack[0])) {
+		iov = malloc((size_t)cnt * sizeof(*iov));
+		if (!iov) {
+			errno = ENOMEM;
+			goto out;
+		}
+	}
+	/* The program's array may be anything: copied as a syscall would. */
+	if (cnt) {
+		struct iovec local = { iov, (size_t)cnt * sizeof(*iov) };
+		struct iovec remote = { (void *)uiov, local.iov_len };
+
+		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) !=
+		    (ssize_t)local.iov_len) {
+			errno = EFAULT;
+			goto out;
+		}
+	}
 	for (i = 0; i < cnt; i++) {
-		int64_t at = stream   ? 0 :
-			     off >= 0 ? off + done :
-					atomic_load(&f->pos);
+		if (iov[i].iov_len > SSIZE_MAX) {
+			errno = EINVAL;
+			goto out;
+		}
+		/* import_iovec() caps the total rather than fail. */
+		if (iov[i].iov_len > SSIZE_MAX - total)
+			iov[i].iov_len = SSIZE_MAX - total;
+		total += iov[i].iov_len;
+	}
+	if (is_fault_node(f->id.node)) {
+		ret = fault_file_rw(f, fd, iov, cnt, off, write, false);
+		goto out;
+	}
+	ret = 0;
+	if (!total)
+		goto out;
+	if (!rw_range_ok(off, total)) {
+		ret = -1;
+		errno = EINVAL;
+		goto out;
+	}
+	if (flags & ~SHIM_RWF_HIPRI) {
+		ret = -1;
+		errno = EOPNOTSUPP;
+		goto out;
+	}
+	call_enter();
+	for (i = 0; i < cnt; i++) {
 		ssize_t n;
 
-		/*
-		 * The vectored calls skip empty buffers; read(fd, p, 0) does
-		 * reach a fault queue (a VFIO device answers 0 to it).
-		 */
-		if (!iov[i].iov_len && (!single || !stream))
+		if (i && !iov[i].iov_len)
 			continue;
-		n = uiommufd_file_rw(f->lfile, iov[i].iov_base, iov[i].iov_len,
-				     (uint64_t)at, write);
-		if (shim_trace && !stream) {
-			char line[256];
-			size_t len = trace_rw(line, sizeof(line), fd, write,
-					      (uint64_t)at, iov[i].iov_len, n,
-					      errno);
-
-			if (syscall(SYS_write, 2, line, len) < 0)
-				(void)0;
-		}
+		n = device_rw1(f, fd, iov[i].iov_base, iov[i].iov_len,
+			       off >= 0 ? off + ret : -1, write);
 		if (n < 0) {
-			if (!done)
-				done = -1;
+			if (!ret)
+				ret = -1;
 			break;
 		}
-		if (off < 0 && !stream)
-			atomic_fetch_add(&f->pos, n);
-		done += n;
+		ret += n;
 		if ((size_t)n < iov[i].iov_len)
 			break;
 	}
 	call_exit();
+out:
+	if (iov != stack)
+		free(iov);
 	file_put(f);
-	return done;
+	return ret;
 }
 
 static ssize_t bad_offset(void)
 {
 	errno = EINVAL;
 	return -1;
-}
-
-static ssize_t emulated_rw1(int fd, void *buf, size_t n, int64_t off,
-			    bool write)
-{
-	struct iovec iov = { .iov_base = buf, .iov_len = n };
-
-	return emulated_rw(fd, &iov, 1, off, write, true);
 }
 
 #define SHIM_RW(ret, name, write, params, args, call) \
@@ -1842,43 +2008,45 @@ SHIM_RW(ssize_t, pwrite64, true,
 	(int fd, const void *buf, size_t n, off64_t off), (fd, buf, n, off),
 	(off < 0 ? bad_offset() : emulated_rw1(fd, (void *)buf, n, off, true)))
 SHIM_RW(ssize_t, readv, false, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, false, false)))
+	(fd, iov, cnt), (emulated_rwv(fd, iov, cnt, -1, false, 0)))
 SHIM_RW(ssize_t, writev, true, (int fd, const struct iovec *iov, int cnt),
-	(fd, iov, cnt), (emulated_rw(fd, iov, cnt, -1, true, false)))
+	(fd, iov, cnt), (emulated_rwv(fd, iov, cnt, -1, true, 0)))
 SHIM_RW(ssize_t, preadv, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, false)))
+	(off < 0 ? bad_offset() : emulated_rwv(fd, iov, cnt, off, false, 0)))
 SHIM_RW(ssize_t, preadv64, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, false, false)))
+	(off < 0 ? bad_offset() : emulated_rwv(fd, iov, cnt, off, false, 0)))
 SHIM_RW(ssize_t, pwritev, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
+	(off < 0 ? bad_offset() : emulated_rwv(fd, iov, cnt, off, true, 0)))
 SHIM_RW(ssize_t, pwritev64, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off),
 	(fd, iov, cnt, off),
-	(off < 0 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
+	(off < 0 ? bad_offset() : emulated_rwv(fd, iov, cnt, off, true, 0)))
 SHIM_RW(ssize_t, preadv2, false,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
 	(fd, iov, cnt, off, flags),
 	(off < -1 ? bad_offset() :
-		    emulated_rw(fd, iov, cnt, off, false, false)))
+		    emulated_rwv(fd, iov, cnt, off, false, flags)))
 SHIM_RW(ssize_t, preadv64v2, false,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
 	(fd, iov, cnt, off, flags),
 	(off < -1 ? bad_offset() :
-		    emulated_rw(fd, iov, cnt, off, false, false)))
+		    emulated_rwv(fd, iov, cnt, off, false, flags)))
 SHIM_RW(ssize_t, pwritev2, true,
 	(int fd, const struct iovec *iov, int cnt, off_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
+	(off < -1 ? bad_offset() :
+		    emulated_rwv(fd, iov, cnt, off, true, flags)))
 SHIM_RW(ssize_t, pwritev64v2, true,
 	(int fd, const struct iovec *iov, int cnt, off64_t off, int flags),
 	(fd, iov, cnt, off, flags),
-	(off < -1 ? bad_offset() : emulated_rw(fd, iov, cnt, off, true, false)))
+	(off < -1 ? bad_offset() :
+		    emulated_rwv(fd, iov, cnt, off, true, flags)))
 /* The fortified variants, called by -D_FORTIFY_SOURCE builds. */
 SHIM_RW(ssize_t, __read_chk, false,
 	(int fd, void *buf, size_t n, size_t buflen), (fd, buf, n, buflen),

@@ -146,7 +146,10 @@ UIOMMUFD_EXPORT int uiommufd_pci_dev_dma_write(struct uiommufd_pci_dev *dev,
  * program sees one eventfd signal per assertion (VFIO masks INTx when it
  * signals; the program unmasks). MSI/MSI-X: one message per call, to the
  * vector's eventfd. Nothing is delivered when the program registered no
- * eventfd (the interrupt is lost, as with no handler).
+ * eventfd (the interrupt is lost, as with no handler). An MSI is a memory
+ * write: with bus mastering off (PCI_COMMAND_MASTER clear) it is dropped.
+ * INTx is not, but PCI_COMMAND_INTX_DISABLE holds its signal back until
+ * the bit is cleared (the status register shows the line regardless).
  */
 UIOMMUFD_EXPORT void uiommufd_pci_dev_set_intx(struct uiommufd_pci_dev *dev,
 					       bool level);

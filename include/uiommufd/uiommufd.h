@@ -198,11 +198,13 @@ UIOMMUFD_EXPORT int uiommufd_file_mmap(struct uiommufd_file *file,
  *	uiommufd_ctx_ref(), dropped by the library with uiommufd_close()),
  *	or NULL with *err set: -EBADF for no such fd, -EBADFD for an fd that
  *	is not an iommufd.
- * @file_get: the library file behind @fd, referenced, or NULL.
+ * @file_get: the library file behind @fd, referenced, or NULL with *err
+ *	set: -EBADF for no such fd, -EBADFD for an open fd that is not a
+ *	library file (the kernel's answers differ: EBADF against EINVAL).
  */
 struct uiommufd_host_ops {
 	struct uiommufd_ctx *(*ctx_get)(void *opaque, int fd, int *err);
-	struct uiommufd_file *(*file_get)(void *opaque, int fd);
+	struct uiommufd_file *(*file_get)(void *opaque, int fd, int *err);
 };
 
 UIOMMUFD_EXPORT void uiommufd_set_host_ops(const struct uiommufd_host_ops *ops,

@@ -334,12 +334,16 @@ void pci_dev_destroy(struct uiommufd_pci_dev *dev)
 
 /* ---- config space and BARs ------------------------------------------- */
 
+static void intx_disable_changed_locked(struct uiommufd_pci_dev *dev);
+
 void pci_dev_config_rw(struct uiommufd_pci_dev *dev, unsigned int offset,
 		       void *buf, unsigned int len, bool write)
 {
+	uint16_t cmd_before;
 	uint8_t *p = buf;
 
 	pthread_mutex_lock(&dev->lock);
+	cmd_before = (uint16_t)pci_config_read(&dev->cfg, PCI_COMMAND, 2);
 	while (len) {
 		unsigned int n = 1;
 		uint32_t val = 0;
@@ -360,6 +364,9 @@ void pci_dev_config_rw(struct uiommufd_pci_dev *dev, unsigned int offset,
 		offset += n;
 		len -= n;
 	}
+	if ((cmd_before ^ pci_config_read(&dev->cfg, PCI_COMMAND, 2)) &
+	    PCI_COMMAND_INTX_DISABLE)
+		intx_disable_changed_locked(dev);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -547,6 +554,18 @@ unsigned int pci_dev_irq_count(struct uiommufd_pci_dev *dev,
 	}
 }
 
+/*
+ * PCI_COMMAND_INTX_DISABLE as vfio-pci emulates it: while set, INTx is
+ * masked and neither an unmask nor a loopback trigger signals; clearing
+ * it unmasks (whoever masked), so a line still asserted fires then. The
+ * status register keeps showing the line throughout.
+ */
+static bool intx_disabled_locked(struct uiommufd_pci_dev *dev)
+{
+	return pci_config_read(&dev->cfg, PCI_COMMAND, 2) &
+	       PCI_COMMAND_INTX_DISABLE;
+}
+
 /* Deliver INTx if it is asserted and unmasked: VFIO masks it as it
  * signals, the program unmasks when done. */
 static void intx_deliver_locked(struct uiommufd_pci_dev *dev)
@@ -594,7 +613,7 @@ int pci_dev_intx_set_trigger(struct uiommufd_pci_dev *dev, int fd)
 	pthread_mutex_lock(&dev->lock);
 	if (dev->irq_type != PCI_IRQ_INTX) {
 		dev->irq_type = PCI_IRQ_INTX;
-		dev->intx_masked = false;
+		dev->intx_masked = intx_disabled_locked(dev);
 	}
 	eventfd_drop(&dev->intx_fd);
 	dev->intx_fd = dup;
@@ -621,19 +640,36 @@ void pci_dev_intx_mask(struct uiommufd_pci_dev *dev)
 	pthread_mutex_unlock(&dev->lock);
 }
 
-void pci_dev_intx_unmask(struct uiommufd_pci_dev *dev)
+static void intx_unmask_locked(struct uiommufd_pci_dev *dev)
 {
-	pthread_mutex_lock(&dev->lock);
+	if (intx_disabled_locked(dev))
+		return;
 	dev->intx_masked = false;
 	/* Still asserted: it fires again at once. */
 	intx_deliver_locked(dev);
+}
+
+void pci_dev_intx_unmask(struct uiommufd_pci_dev *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	intx_unmask_locked(dev);
 	pthread_mutex_unlock(&dev->lock);
+}
+
+static void intx_disable_changed_locked(struct uiommufd_pci_dev *dev)
+{
+	if (dev->irq_type != PCI_IRQ_INTX)
+		return;
+	if (intx_disabled_locked(dev))
+		dev->intx_masked = true;
+	else
+		intx_unmask_locked(dev);
 }
 
 void pci_dev_intx_fire(struct uiommufd_pci_dev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
-	if (dev->irq_type == PCI_IRQ_INTX)
+	if (dev->irq_type == PCI_IRQ_INTX && !intx_disabled_locked(dev))
 		pci_eventfd_signal(dev->intx_fd);
 	pthread_mutex_unlock(&dev->lock);
 }
@@ -715,12 +751,17 @@ void pci_dev_msi_disable(struct uiommufd_pci_dev *dev)
 	pthread_mutex_unlock(&dev->lock);
 }
 
-void pci_dev_msi_fire(struct uiommufd_pci_dev *dev, unsigned int vector)
+static void msi_fire_locked(struct uiommufd_pci_dev *dev, unsigned int vector)
 {
-	pthread_mutex_lock(&dev->lock);
 	if ((dev->irq_type == PCI_IRQ_MSI || dev->irq_type == PCI_IRQ_MSIX) &&
 	    vector < dev->nr_msi_fds)
 		pci_eventfd_signal(dev->msi_fds[vector]);
+}
+
+void pci_dev_msi_fire(struct uiommufd_pci_dev *dev, unsigned int vector)
+{
+	pthread_mutex_lock(&dev->lock);
+	msi_fire_locked(dev, vector);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -737,7 +778,12 @@ UIOMMUFD_EXPORT bool uiommufd_pci_dev_msi_enabled(struct uiommufd_pci_dev *dev)
 UIOMMUFD_EXPORT void uiommufd_pci_dev_msi_notify(struct uiommufd_pci_dev *dev,
 						 unsigned int vector)
 {
-	pci_dev_msi_fire(dev, vector);
+	/* A message is a memory write of the function's: without bus
+	 * mastering it never leaves, and is lost (INTx is not a write). */
+	pthread_mutex_lock(&dev->lock);
+	if (pci_config_read(&dev->cfg, PCI_COMMAND, 2) & PCI_COMMAND_MASTER)
+		msi_fire_locked(dev, vector);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 int pci_dev_single_trigger(struct uiommufd_pci_dev *dev,

@@ -48,12 +48,15 @@
  * INTx unmask by eventfd, and the config space values the firmware chose
  * (BAR addresses, interrupt line, command register at open).
  *
- * Left out while the emulation differs from the kernel: O_RDONLY and
- * O_WRONLY device fds (EBADF for the other direction), a zero-length read
- * of an unbound cdev (EINVAL), GET_DEVICE_FD with options after the name
- * ("BDF " opens, "BDF x" EINVAL), GET_STATUS of a group whose device is
- * open after UNSET_CONTAINER (not viable), PCI_COMMAND_INTX_DISABLE
- * masking INTx, and MSI needing bus mastering.
+ * Also: a device fd is read and written only in the directions it was
+ * opened for (EBADF first); read/write of 0 bytes reach the device (EINVAL
+ * unbound), the vector calls do not for 0 bytes in total; GET_DEVICE_FD
+ * takes the name followed by spaces, and any option after them is EINVAL
+ * for edu (neither PF nor VF); PCI_COMMAND_INTX_DISABLE holds INTx back
+ * until cleared; MSI is lost without bus mastering, INTx is not.
+ *
+ * Left out while the emulation differs from the kernel: GET_STATUS of a
+ * group whose device is open after UNSET_CONTAINER (not viable).
  */
 #include <dirent.h>
 #include <endian.h>
@@ -64,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +78,7 @@
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_MASTER 0x4
+#define PCI_COMMAND_INTX_DISABLE 0x400
 #define PCI_STATUS 0x06
 #define PCI_STATUS_INTERRUPT 0x8
 
@@ -175,20 +180,21 @@ static void group_path_at(const char *file, int line, char *out, size_t size)
 	snprintf(out, size, "/dev/vfio/%s", base ? base + 1 : target);
 }
 
-/* The cdev, opened (not bound); closed after the case. */
-static int cdev_open_at(const char *file, int line)
+/* The cdev, opened with @mode (not bound); closed after the case. */
+static int cdev_open_at(const char *file, int line, int mode)
 {
 	char path[PATH_MAX];
 	int fd;
 
 	cdev_path_at(file, line, path, sizeof(path));
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open(path, mode | O_CLOEXEC);
 	if (fd < 0)
 		conf_fail(file, line, "open(%s): %s", path,
 			  conf_errname(errno));
 	return conf_adopt_fd_at(file, line, fd);
 }
-#define cdev_open() cdev_open_at(__FILE__, __LINE__)
+#define cdev_open() cdev_open_at(__FILE__, __LINE__, O_RDWR)
+#define cdev_open_mode(mode) cdev_open_at(__FILE__, __LINE__, mode)
 
 /* open() of the group: the fd (closed after the case) or -1 with errno. */
 static int group_try_open(void)
@@ -308,7 +314,7 @@ static struct edu edu_cdev_at(const char *file, int line, bool attached)
 	struct edu e = { 0 };
 
 	e.iommufd = conf_open_at(file, line);
-	e.dev = cdev_open_at(file, line);
+	e.dev = cdev_open_at(file, line, O_RDWR);
 	if (bind_dev(e.dev, e.iommufd, &e.devid))
 		conf_fail(file, line, "VFIO_DEVICE_BIND_IOMMUFD: %s",
 			  conf_errname(errno));
@@ -504,6 +510,14 @@ static void edu_enable_at(const char *file, int line, int dev)
 }
 #define edu_enable(dev) edu_enable_at(__FILE__, __LINE__, dev)
 
+/* The same through an fd that cannot read: the whole command written. */
+static void edu_enable_wo_at(const char *file, int line, int dev)
+{
+	cfg_wr16_at(file, line, dev, PCI_COMMAND,
+		    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+#define edu_enable_wo(dev) edu_enable_wo_at(__FILE__, __LINE__, dev)
+
 /* pread/pwrite of @len bytes at @off: its result, errno as left. */
 static ssize_t try_rw(int dev, bool write, size_t len, uint64_t off)
 {
@@ -682,6 +696,26 @@ DEV_TEST(dev_cdev_unbound_rw_einval)
 	EXPECT_ERRNO(EINVAL, try_rw(dev, false, 4, CFG));
 	EXPECT_ERRNO(EINVAL, try_rw(dev, true, 4, CFG + PCI_COMMAND));
 	EXPECT_ERRNO(EINVAL, try_rw(dev, false, 4, BAR0));
+}
+
+DEV_TEST(dev_cdev_unbound_rw_zero_length)
+{
+	int dev = cdev_open();
+	uint8_t buf[8];
+	struct iovec none[2] = { { buf, 0 }, { buf, 0 } };
+	struct iovec lead[2] = { { buf, 0 }, { buf, 4 } };
+
+	/* read() and write() call the device for 0 bytes too: unbound. */
+	EXPECT_ERRNO(EINVAL, try_rw(dev, false, 0, CFG));
+	EXPECT_ERRNO(EINVAL, try_rw(dev, true, 0, CFG));
+	EXPECT_ERRNO(EINVAL, read(dev, buf, 0));
+	EXPECT_ERRNO(EINVAL, write(dev, buf, 0));
+	/* The vector calls do nothing at all for 0 bytes in total... */
+	EXPECT_EQ(readv(dev, NULL, 0), 0);
+	EXPECT_EQ(preadv(dev, none, 2, CFG), 0);
+	EXPECT_EQ(pwritev(dev, none, 2, CFG), 0);
+	/* ...but a leading empty segment is a call of 0 bytes. */
+	EXPECT_ERRNO(EINVAL, preadv(dev, lead, 2, CFG));
 }
 
 /* ====================================================================== */
@@ -1073,6 +1107,42 @@ DEV_TEST(dev_group_get_device_fd)
 	close(g.dev);
 	conf_forget_fd(g.dev);
 	check_device_info(second);
+}
+
+/*
+ * vfio-pci matches a name: the PCI name, then optionally a space and
+ * options. Spaces alone open the device; any option is EINVAL for a
+ * function that is neither an SR-IOV PF nor a VF, a well-formed vf_token
+ * too; anything but a space right after the name is no match.
+ */
+DEV_TEST(dev_group_get_device_fd_options)
+{
+	static const char *const opens[] = { " ", "   " };
+	static const char *const einval[] = {
+		" vf_token=bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3",
+		" vf_token=bd8d9d2b",
+		" junk",
+		"  x  ",
+	};
+	struct edu_group g = edu_group();
+	char name[128];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
+		conf_note("name \"%s%s\"", edu_bdf(), opens[i]);
+		snprintf(name, sizeof(name), "%s%s", edu_bdf(), opens[i]);
+		fd = get_device_fd(g.group, name);
+		CHECK(fd >= 0);
+		check_device_info(fd);
+	}
+	for (i = 0; i < sizeof(einval) / sizeof(einval[0]); i++) {
+		conf_note("name \"%s%s\"", edu_bdf(), einval[i]);
+		snprintf(name, sizeof(name), "%s%s", edu_bdf(), einval[i]);
+		EXPECT_ERRNO(EINVAL, get_device_fd(g.group, name));
+	}
+	snprintf(name, sizeof(name), "%s\tx", edu_bdf());
+	EXPECT_ERRNO(ENODEV, get_device_fd(g.group, name));
 }
 
 DEV_TEST(dev_group_dma_through_container)
@@ -1618,6 +1688,81 @@ DEV_TEST(dev_msi_delivery)
 	wr32(e.dev, EDU_IRQ_ACK, 0x800);
 }
 
+/*
+ * MSI is a memory write of the device's: with bus mastering off it is
+ * lost (mastering turned on afterwards brings nothing). INTx is a wire
+ * and comes regardless.
+ */
+DEV_TEST(dev_msi_needs_bus_master)
+{
+	struct edu e = edu_bound();
+	int efd = efd_new();
+	uint16_t cmd;
+
+	edu_enable(e.dev);
+	cmd = cfg_rd16(e.dev, PCI_COMMAND);
+	cfg_wr16(e.dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+	EXPECT_OK(irq_eventfd(e.dev, INTX, efd));
+	wr32(e.dev, EDU_IRQ_RAISE, 0x1);
+	EXPECT_IRQ(efd);
+	wr32(e.dev, EDU_IRQ_ACK, 0x1);
+	EXPECT_OK(irq_none(e.dev, VFIO_IRQ_SET_ACTION_TRIGGER, INTX, 0, 0));
+
+	EXPECT_OK(irq_eventfd(e.dev, MSI, efd));
+	wr32(e.dev, EDU_IRQ_RAISE, 0x2);
+	EXPECT_NO_IRQ(efd);
+	EXPECT_EQ(rd32(e.dev, EDU_IRQ_STATUS), 0x2);
+	cfg_wr16(e.dev, PCI_COMMAND, cmd | PCI_COMMAND_MASTER);
+	EXPECT_NO_IRQ(efd);
+	wr32(e.dev, EDU_IRQ_ACK, 0x2);
+	wr32(e.dev, EDU_IRQ_RAISE, 0x4);
+	EXPECT_IRQ(efd);
+	wr32(e.dev, EDU_IRQ_ACK, 0x4);
+	EXPECT_OK(irq_none(e.dev, VFIO_IRQ_SET_ACTION_TRIGGER, MSI, 0, 0));
+}
+
+/*
+ * PCI_COMMAND_INTX_DISABLE: while set, INTx is not signalled, not by an
+ * unmask nor by the loopback trigger, and the status bit still shows the
+ * line; clearing it signals what is pending. INTx enabled while it is set
+ * starts masked.
+ */
+DEV_TEST(dev_intx_disable_bit)
+{
+	struct edu e = edu_bound();
+	int efd = efd_new();
+	uint16_t cmd;
+
+	edu_enable(e.dev);
+	cmd = cfg_rd16(e.dev, PCI_COMMAND) & ~PCI_COMMAND_INTX_DISABLE;
+	EXPECT_OK(irq_eventfd(e.dev, INTX, efd));
+	cfg_wr16(e.dev, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
+	EXPECT_EQ(cfg_rd16(e.dev, PCI_COMMAND), cmd | PCI_COMMAND_INTX_DISABLE);
+	wr32(e.dev, EDU_IRQ_RAISE, 0x1);
+	EXPECT_NO_IRQ(efd);
+	EXPECT_EQ(cfg_rd16(e.dev, PCI_STATUS) & PCI_STATUS_INTERRUPT,
+		  PCI_STATUS_INTERRUPT);
+	EXPECT_OK(irq_none(e.dev, VFIO_IRQ_SET_ACTION_UNMASK, INTX, 0, 1));
+	EXPECT_OK(irq_none(e.dev, VFIO_IRQ_SET_ACTION_TRIGGER, INTX, 0, 1));
+	EXPECT_NO_IRQ(efd);
+	cfg_wr16(e.dev, PCI_COMMAND, cmd);
+	EXPECT_IRQ(efd);
+	wr32(e.dev, EDU_IRQ_ACK, 0x1);
+	EXPECT_OK(irq_none(e.dev, VFIO_IRQ_SET_ACTION_UNMASK, INTX, 0, 1));
+	EXPECT_NO_IRQ(efd);
+
+	EXPECT_OK(irq_none(e.dev, VFIO_IRQ_SET_ACTION_TRIGGER, INTX, 0, 0));
+	cfg_wr16(e.dev, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
+	EXPECT_OK(irq_eventfd(e.dev, INTX, efd));
+	wr32(e.dev, EDU_IRQ_RAISE, 0x2);
+	EXPECT_NO_IRQ(efd);
+	cfg_wr16(e.dev, PCI_COMMAND, cmd);
+	EXPECT_IRQ(efd);
+	wr32(e.dev, EDU_IRQ_ACK, 0x2);
+	EXPECT_OK(irq_none(e.dev, VFIO_IRQ_SET_ACTION_UNMASK, INTX, 0, 1));
+	EXPECT_NO_IRQ(efd);
+}
+
 /* ====================================================================== */
 /* VFIO_DEVICE_FEATURE                                                     */
 /* ====================================================================== */
@@ -1783,6 +1928,115 @@ DEV_TEST(dev_rw_file_position)
 	v = htole32(0x0f0f0f0f);
 	EXPECT_EQ(write(e.dev, &v, 4), 4);
 	EXPECT_EQ(rd32(e.dev, EDU_LIVENESS), 0xf0f0f0f0);
+}
+
+DEV_TEST(dev_rw_vectors)
+{
+	struct edu e = edu_bound();
+	uint8_t a[8], b[8];
+	struct iovec three[3] = { { a, 4 }, { b, 0 }, { b, 4 } };
+	struct iovec lead[2] = { { b, 0 }, { a, 2 } };
+	struct iovec one = { a, 4 };
+
+	/* Segment after segment; empty ones in between are stepped over. */
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	EXPECT_EQ(preadv(e.dev, three, 3, CFG), 8);
+	EXPECT_EQ(le16toh(*(uint16_t *)a), 0x1234);
+	EXPECT_EQ(le16toh(*(uint16_t *)b), cfg_rd16(e.dev, PCI_COMMAND));
+	EXPECT_EQ(preadv(e.dev, lead, 2, CFG + 2), 2);
+	EXPECT_EQ(le16toh(*(uint16_t *)a), 0x11e8);
+	/* A leading empty segment is 0 bytes read, wherever it points; the
+	 * next one then fails as it would alone. */
+	EXPECT_ERRNO(EINVAL, preadv(e.dev, lead, 2, REGION(9)));
+	/* Stops short at the first segment that does. */
+	three[1].iov_len = 4;
+	EXPECT_EQ(preadv(e.dev, three, 3, CFG + 248), 8);
+	/* The array itself is checked as a syscall's argument (volatile:
+	 * the compiler sees through bad arguments otherwise). */
+	{
+		struct iovec *volatile bad = (struct iovec *)8, *p = &one;
+		volatile int big = IOV_MAX + 1, neg = -1;
+
+		EXPECT_ERRNO(EFAULT, preadv(e.dev, bad, 1, CFG));
+		EXPECT_ERRNO(EINVAL, preadv(e.dev, p, big, CFG));
+		EXPECT_ERRNO(EINVAL, preadv(e.dev, p, neg, CFG));
+	}
+	/* A plain read method takes no RWF_ flag but RWF_HIPRI. */
+	EXPECT_ERRNO(EOPNOTSUPP, preadv2(e.dev, &one, 1, CFG, RWF_NOWAIT));
+	EXPECT_EQ(preadv2(e.dev, &one, 1, CFG, RWF_HIPRI), 4);
+}
+
+/*
+ * A cdev opened read-only cannot be written and one opened write-only
+ * cannot be read: EBADF, before anything else the device would say, and
+ * for any length. F_SETFL does not change that.
+ */
+DEV_TEST(dev_rw_open_mode)
+{
+	int iommufd = conf_open();
+	int ro = cdev_open_mode(O_RDONLY);
+	uint32_t v = 0;
+	struct iovec iov = { &v, 4 };
+
+	EXPECT_ERRNO(EBADF, pwrite(ro, &v, 4, BAR0 + EDU_LIVENESS));
+	EXPECT_ERRNO(EINVAL, pread(ro, &v, 4, CFG));
+	EXPECT_OK(bind_dev(ro, iommufd, NULL));
+	check_device_info(ro);
+	EXPECT_EQ(pread(ro, &v, 4, CFG), 4);
+	EXPECT_EQ(le32toh(v), 0x11e81234);
+	EXPECT_ERRNO(EBADF, pwrite(ro, &v, 4, BAR0 + EDU_LIVENESS));
+	EXPECT_ERRNO(EBADF, pwrite(ro, &v, 0, BAR0 + EDU_LIVENESS));
+	EXPECT_ERRNO(EBADF, write(ro, &v, 4));
+	EXPECT_ERRNO(EBADF, writev(ro, &iov, 1));
+	EXPECT_ERRNO(EBADF, pwritev(ro, &iov, 1, BAR0 + EDU_LIVENESS));
+	EXPECT_ERRNO(EBADF, writev(ro, NULL, 0));
+	EXPECT_OK(fcntl(ro, F_SETFL, O_RDWR));
+	EXPECT_EQ(fcntl(ro, F_GETFL) & O_ACCMODE, O_RDONLY);
+	EXPECT_ERRNO(EBADF, pwrite(ro, &v, 4, BAR0 + EDU_LIVENESS));
+	close(ro);
+	conf_forget_fd(ro);
+
+	{
+		int wo = cdev_open_mode(O_WRONLY);
+
+		EXPECT_ERRNO(EBADF, pread(wo, &v, 4, CFG));
+		EXPECT_OK(bind_dev(wo, iommufd, NULL));
+		EXPECT_ERRNO(EBADF, pread(wo, &v, 4, CFG));
+		EXPECT_ERRNO(EBADF, pread(wo, &v, 0, CFG));
+		EXPECT_ERRNO(EBADF, read(wo, &v, 4));
+		EXPECT_ERRNO(EBADF, readv(wo, &iov, 1));
+		EXPECT_ERRNO(EBADF, preadv(wo, &iov, 1, CFG));
+		edu_enable_wo(wo);
+		v = htole32(0x0f0f0f0f);
+		EXPECT_EQ(pwrite(wo, &v, 4, BAR0 + EDU_LIVENESS), 4);
+		close(wo);
+		conf_forget_fd(wo);
+	}
+	{
+		/* O_RDWR | O_WRONLY: an fd for ioctls only. */
+		int neither = cdev_open_mode(O_ACCMODE);
+
+		EXPECT_OK(bind_dev(neither, iommufd, NULL));
+		check_device_info(neither);
+		EXPECT_ERRNO(EBADF, pread(neither, &v, 4, CFG));
+		EXPECT_ERRNO(EBADF,
+			     pwrite(neither, &v, 4, BAR0 + EDU_LIVENESS));
+	}
+}
+
+/* A group's device fds are read/write. */
+DEV_TEST(dev_group_device_fd_rw)
+{
+	struct edu_group g = edu_group();
+	uint32_t v = 0;
+	uint8_t line;
+
+	EXPECT_EQ(pread(g.dev, &v, 4, CFG), 4);
+	EXPECT_EQ(le32toh(v), 0x11e81234);
+	/* The interrupt line register, written back as it was. */
+	EXPECT_EQ(pread(g.dev, &line, 1, CFG + 0x3c), 1);
+	EXPECT_EQ(pwrite(g.dev, &line, 1, CFG + 0x3c), 1);
 }
 
 DEV_TEST(dev_rw_bar0_needs_memory_decode)

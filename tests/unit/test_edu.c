@@ -254,6 +254,11 @@ static void irq_eventfds(void **state)
 	assert_int_equal(pci_dev_msi_set_triggers(dev, PCI_IRQ_MSI, 0, 1, fds),
 			 0);
 	assert_true(uiommufd_pci_dev_msi_enabled(dev));
+	/* A message is a DMA write: lost without bus mastering. */
+	wr(dev, 0x60, 0x1);
+	assert_int_equal(efd_count(fd), 0);
+	wr(dev, 0x64, 0x1);
+	cfg_wr(dev, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
 	/* One message per raise, even with status already set; no line. */
 	wr(dev, 0x60, 0x1);
 	assert_int_equal(efd_count(fd), 1);

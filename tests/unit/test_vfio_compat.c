@@ -447,13 +447,20 @@ static void race_saw(struct race *r, bool ok, int what)
 }
 
 /* Switches the compat IOAS between IOAS 1 and 2, clears it, and
- * destroys and re-creates IOAS 2 under the container's feet. */
+ * destroys and re-creates IOAS 2 under the container's feet: 20000 times,
+ * and on (up to 100 times as long) until the container threads have seen
+ * both outcomes, which a fast switcher may finish before they run. */
+static bool race_seen_both(struct race *r)
+{
+	return atomic_load(&r->maps) && atomic_load(&r->enodev);
+}
+
 static void *race_switcher(void *arg)
 {
 	struct race *r = arg;
 	unsigned int i;
 
-	for (i = 0; i != 20000; i++) {
+	for (i = 0; i < 20000 || (i < 2000000 && !race_seen_both(r)); i++) {
 		struct iommu_vfio_ioas cmd = {
 			.size = sizeof(cmd),
 			.op = i % 3 == 2 ? IOMMU_VFIO_IOAS_CLEAR :
