@@ -53,10 +53,9 @@
  * unbound), the vector calls do not for 0 bytes in total; GET_DEVICE_FD
  * takes the name followed by spaces, and any option after them is EINVAL
  * for edu (neither PF nor VF); PCI_COMMAND_INTX_DISABLE holds INTx back
- * until cleared; MSI is lost without bus mastering, INTx is not.
- *
- * Left out while the emulation differs from the kernel: GET_STATUS of a
- * group whose device is open after UNSET_CONTAINER (not viable).
+ * until cleared; MSI is lost without bus mastering, INTx is not. A group
+ * whose device stays open after UNSET_CONTAINER is not viable until it
+ * closes.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -1060,6 +1059,28 @@ DEV_TEST(dev_group_unset_container)
 	EXPECT_ERRNO(EINVAL, ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
 	/* And it can be set again. */
 	EXPECT_OK(set_container(group, container));
+}
+
+DEV_TEST(dev_group_status_unset_with_device_open)
+{
+	int container = conf_open_vfio();
+	int group = group_open();
+	int dev;
+
+	EXPECT_OK(set_container(group, container));
+	dev = get_device_fd(group, edu_bdf());
+	CHECK(dev >= 0);
+	/* An iommufd container lets go even with a device open... */
+	EXPECT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+	/* ...and the group, its DMA still owned by the open device, is no
+	 * longer viable. */
+	EXPECT_EQ(group_flags(group), 0);
+	EXPECT_OK(close(dev));
+	conf_forget_fd(dev);
+	EXPECT_EQ(group_flags(group), VFIO_GROUP_FLAGS_VIABLE);
+	EXPECT_OK(set_container(group, container));
+	EXPECT_EQ(group_flags(group),
+		  VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE);
 }
 
 DEV_TEST(dev_group_get_device_fd_errors)
