@@ -1713,6 +1713,14 @@ static ssize_t device_rw1(struct shim_file *f, int fd, void *buf, size_t len,
 	int64_t at = stream ? 0 : off >= 0 ? off : atomic_load(&f->pos);
 	ssize_t n = uiommufd_file_rw(f->lfile, buf, len, (uint64_t)at, write);
 
+	if (shim_trace && stream) {
+		char line[TRACE_RW_LINE_MAX];
+		size_t tlen = trace_queue_rw(line, sizeof(line), fd, write, len,
+					     n, errno);
+
+		if (syscall(SYS_write, 2, line, tlen) < 0)
+			(void)0;
+	}
 	if (stream)
 		return n;
 	if (shim_trace) {

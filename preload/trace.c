@@ -1967,3 +1967,21 @@ size_t trace_rw(char *buf, size_t size, int fd, bool write, uint64_t offset,
 	errno = saved_errno;
 	return len;
 }
+
+size_t trace_queue_rw(char *buf, size_t size, int fd, bool write, size_t count,
+		      ssize_t ret, int err)
+{
+	struct tr_buf b = { .p = buf, .size = size };
+	int saved_errno = errno;
+	size_t len;
+
+	putf(&b, "%s(%d, %zu)", write ? "write" : "read", fd, count);
+	if (ret == -1)
+		put_result(&b, -1, err);
+	else
+		putf(&b, " = %zd", ret);
+	put(&b, "\n");
+	len = tr_buf_end(&b);
+	errno = saved_errno;
+	return len;
+}

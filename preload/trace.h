@@ -113,5 +113,11 @@ size_t trace_finish(struct trace_call *tc, int ret, int err, char *buf,
  */
 size_t trace_rw(char *buf, size_t size, int fd, bool write, uint64_t offset,
 		size_t count, ssize_t ret, int err);
+/*
+ * A fault queue's read or write of @count bytes (records or responses):
+ * "read(5, 40) = 40". It has no offsets to name.
+ */
+size_t trace_queue_rw(char *buf, size_t size, int fd, bool write, size_t count,
+		      ssize_t ret, int err);
 
 #endif /* UIOMMUFD_PRELOAD_TRACE_H */

@@ -1834,6 +1834,28 @@ rw_is(int fd, bool write, uint64_t offset, size_t count, ssize_t ret, int err,
 
 #define REGION(i) ((uint64_t)(i) << VFIO_PCI_OFFSET_SHIFT)
 
+/* A fault queue's reads and writes: no offsets, the result as ioctls'. */
+static void queue_rw_lines(void **state)
+{
+	char line[TRACE_RW_LINE_MAX], small[8];
+	size_t n;
+
+	(void)state;
+	n = trace_queue_rw(line, sizeof(line), 5, false, 80, 40, 0);
+	assert_string_equal(line, "read(5, 80) = 40\n");
+	assert_int_equal(n, strlen(line));
+	trace_queue_rw(line, sizeof(line), 5, true, 8, -1, EINVAL);
+	assert_string_equal(line,
+			    "write(5, 8) = -1 EINVAL (Invalid argument)\n");
+	trace_queue_rw(line, sizeof(line), 7, false, 39, -1, ESPIPE);
+	assert_string_equal(line, "read(7, 39) = -1 ESPIPE (Illegal seek)\n");
+	/* Truncated, still terminated and a line. */
+	n = trace_queue_rw(small, sizeof(small), 5, false, 80, 40, 0);
+	assert_true(n < sizeof(small));
+	assert_int_equal(small[n], '\0');
+	assert_int_equal(small[n - 1], '\n');
+}
+
 static void rw_lines(void **state)
 {
 	char buf[16], big[TRACE_RW_LINE_MAX];
@@ -2066,6 +2088,7 @@ int main(void)
 		cmocka_unit_test(pci_hot_reset_lines),
 		cmocka_unit_test(device_container_collisions),
 		cmocka_unit_test(rw_lines),
+		cmocka_unit_test(queue_rw_lines),
 		cmocka_unit_test(unknown_requests),
 		cmocka_unit_test(results_and_errno),
 		cmocka_unit_test(truncation_never_overflows),
