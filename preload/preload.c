@@ -61,6 +61,7 @@
 #include <uiommufd/device.h>
 #include <uiommufd/uiommufd.h>
 
+#include "fork.h"
 #include "sysfs.h"
 #include "trace.h"
 
@@ -392,6 +393,18 @@ struct shim_file {
 	struct uiommufd_ctx *ctx;
 	struct uiommufd_file *lfile;
 	struct shim_file *next_dropped; /* see forget_range_locked() */
+	/*
+	 * In a forked child, an inherited file is a proxy: it lives in the
+	 * process serving it, reached through @conn (NULL: the link was
+	 * lost) by @handle; @ctx and @lfile are then the child's stale copy,
+	 * never used (see fork.c).
+	 */
+	bool proxy;
+	int proxy_kind; /* enum uiommufd_file_kind, -1 for a context */
+	struct fork_conn *conn;
+	uint64_t handle;
+	unsigned int fork_gen; /* see fork hooks */
+	long fork_slots;
 };
 
 /*
@@ -502,11 +515,17 @@ static void call_exit(void)
 		pthread_rwlock_unlock(&call_lock);
 }
 
+static void shim_proxy_release(struct shim_file *f);
+
 /* Drops one reference; the last one releases the context or file. */
 static void file_put(struct shim_file *f)
 {
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
+	if (f->proxy) {
+		shim_proxy_release(f);
+		return;
+	}
 	call_enter();
 	if (f->lfile) {
 		uiommufd_file_put(f->lfile);
@@ -585,6 +604,9 @@ static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 	int fd;
 
 	(void)opaque;
+	/* A new fd would belong to the child, which runs elsewhere. */
+	if (fork_serving())
+		return -EOPNOTSUPP;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -617,9 +639,9 @@ static struct uiommufd_file *shim_get_fd(void *opaque, int fd)
 	struct shim_file *f;
 
 	(void)opaque;
-	if (!maybe_emulated(fd) || !(f = file_get(fd)))
+	if (fork_serving() || !maybe_emulated(fd) || !(f = file_get(fd)))
 		return NULL;
-	if (f->lfile)
+	if (f->lfile && !f->proxy)
 		file = uiommufd_file_get(f->lfile);
 	file_put(f);
 	return file;
@@ -638,8 +660,12 @@ static struct uiommufd_ctx *shim_ctx_get(void *opaque, int fd, int *err)
 	struct shim_file *f;
 
 	(void)opaque;
+	if (fork_serving()) { /* the child's fd number: not reachable here */
+		*err = -EBADF;
+		return NULL;
+	}
 	f = maybe_emulated(fd) ? file_get(fd) : NULL;
-	if (f && f->ctx)
+	if (f && f->ctx && !f->proxy)
 		ctx = uiommufd_ctx_ref(f->ctx);
 	file_put(f);
 	if (!ctx)
@@ -969,6 +995,8 @@ static int iommu_ioctl(struct shim_file *f, int fd, unsigned long request,
 	struct trace_call tc;
 	int ret, err;
 
+	if (f->proxy)
+		return fork_client_ioctl(f->conn, f->handle, fd, request, arg);
 	call_enter();
 	if (shim_trace)
 		trace_begin_kind(&tc, fd, request, arg, trace_kind(f));
@@ -1031,17 +1059,154 @@ static bool is_vfs_ioctl(unsigned int request)
 
 /* ---- start-up, fork ---------------------------------------------------- */
 
+/*
+ * fork() shares the emulated files with the child (fork.c): the child's
+ * inherited entries become proxies to this process, or, for proxies of
+ * ours, to the process serving them.
+ */
+static unsigned int fork_gen;
+
+/* Calls @fn on every table entry. Caller holds table_lock (or is alone). */
+static void for_each_slot(void (*fn)(struct shim_file *f))
+{
+	unsigned int c, i;
+
+	for (c = 0; c < SHIM_NR_CHUNKS; c++) {
+		struct shim_file *_Atomic *chunk = atomic_load_explicit(
+			&shim_table[c], memory_order_relaxed);
+
+		for (i = 0; chunk && i < SHIM_CHUNK_SIZE; i++) {
+			struct shim_file *f = atomic_load_explicit(
+				&chunk[i], memory_order_relaxed);
+
+			if (f)
+				fn(f);
+		}
+	}
+}
+
+static void prepare_slot(struct shim_file *f)
+{
+	if (f->fork_gen == fork_gen)
+		return;
+	f->fork_gen = fork_gen;
+	if (!f->proxy)
+		fork_prepare_add(NULL, f, 0);
+	else if (f->conn)
+		fork_prepare_add(f->conn, f, f->handle);
+}
+
 static void atfork_prepare(void)
 {
 	pthread_rwlock_wrlock(&call_lock);
 	pthread_mutex_lock(&table_lock);
+	if (atomic_load(&shim_nr_contexts) || any_emulated(0, UINT_MAX)) {
+		fork_gen++;
+		for_each_slot(prepare_slot);
+	}
+	fork_prepare_end();
 }
 
 static void atfork_parent(void)
 {
 	pthread_mutex_unlock(&table_lock);
 	pthread_rwlock_unlock(&call_lock);
+	fork_parent();
 }
+
+/* In the child: each distinct file once, counting its fds on the way. */
+static void child_slot(struct shim_file *f)
+{
+	if (f->fork_gen != fork_gen) {
+		f->fork_gen = fork_gen;
+		f->fork_slots = 0;
+		if (!f->proxy) {
+			f->proxy = true;
+			f->handle = (uintptr_t)f;
+			f->proxy_kind =
+				f->lfile ? (int)uiommufd_file_kind(f->lfile) :
+					   -1;
+			f->conn = fork_child_conn(NULL);
+		} else if (f->conn) {
+			f->conn = fork_child_conn(f->conn);
+		}
+	}
+	f->fork_slots++;
+}
+
+/* No call was in flight at the fork: the fds are the only references. */
+static void child_slot_refs(struct shim_file *f)
+{
+	atomic_store(&f->refs, f->fork_slots);
+}
+
+/*
+ * The child's copy of a served file (@ctx, @lfile, the library state
+ * behind them) is never used again, but it is not ours to free either:
+ * releasing it would run its destructors on a copy. It stays reachable
+ * here so leak checkers see it as the parent's.
+ */
+static struct shim_file *proxy_orphans;
+static pthread_mutex_t orphans_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void shim_proxy_release(struct shim_file *f)
+{
+	fork_client_release(f->conn, f->handle);
+	if (f->proxy_kind < 0)
+		atomic_fetch_sub(&shim_nr_contexts, 1);
+	if (!f->ctx && !f->lfile) {
+		free(f);
+		return;
+	}
+	pthread_mutex_lock(&orphans_lock);
+	f->next_dropped = proxy_orphans;
+	proxy_orphans = f;
+	pthread_mutex_unlock(&orphans_lock);
+}
+
+static ssize_t file_rw(struct shim_file *f, int fd, const struct iovec *iov,
+		       int cnt, int64_t off, bool write);
+
+/* The server's side of a child's calls (fork.c). */
+static void fork_op_get(void *file)
+{
+	atomic_fetch_add(&((struct shim_file *)file)->refs, 1);
+}
+
+static void fork_op_put(void *file)
+{
+	file_put(file);
+}
+
+static int fork_op_ioctl(void *file, int fd, unsigned long request, void *arg)
+{
+	if (is_vfs_ioctl(request)) { /* the child's fd answered those */
+		errno = ENOTTY;
+		return -1;
+	}
+	return iommu_ioctl(file, fd, request, arg);
+}
+
+static ssize_t fork_op_rw(void *file, int fd, void *buf, size_t len,
+			  int64_t off, bool write)
+{
+	struct shim_file *f = file;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	if (!f->lfile ||
+	    uiommufd_file_kind(f->lfile) != UIOMMUFD_FILE_VFIO_DEVICE) {
+		errno = EINVAL;
+		return -1;
+	}
+	return file_rw(f, fd, &iov, 1, off, write);
+}
+
+static const struct shim_fork_ops shim_fork_ops = {
+	.get = fork_op_get,
+	.put = fork_op_put,
+	.ioctl = fork_op_ioctl,
+	.rw = fork_op_rw,
+};
 
 static void init_locks(void)
 {
@@ -1062,7 +1227,12 @@ static void init_locks(void)
  */
 static void atfork_child(void)
 {
+	fork_gen++;
+	for_each_slot(child_slot);
+	for_each_slot(child_slot_refs);
+	fork_child_end();
 	init_locks();
+	pthread_mutex_init(&orphans_lock, NULL);
 }
 
 __attribute__((constructor)) static void shim_init(void)
@@ -1074,6 +1244,7 @@ __attribute__((constructor)) static void shim_init(void)
 	int rc;
 
 	shim_trace = trace && trace[0] && strcmp(trace, "0") != 0;
+	fork_init(&shim_fork_ops);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	uiommufd_set_host_ops(&shim_host_ops, NULL);
 	/* A program must not run without the devices it was promised. */
@@ -1516,30 +1687,13 @@ SHIM_EXPORT int eaccess(const char *path, int mode)
 	return node_access(mode);
 }
 
-/*
- * Reading and writing: a VFIO device fd reads and writes its regions
- * (at @off, or at its file position when @off is -1); every other
- * emulated fd refuses, as the kernel's iommufd does.
- */
-static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
-			   int64_t off, bool write)
+/* A device file's regions through @iov; -1 with errno on failure. */
+static ssize_t file_rw(struct shim_file *f, int fd, const struct iovec *iov,
+		       int cnt, int64_t off, bool write)
 {
-	struct shim_file *f = file_get(fd);
 	ssize_t done = 0;
 	int i;
 
-	if (!f)
-		return -2; /* the fd stopped being emulated: not ours */
-	if (!f->lfile ||
-	    uiommufd_file_kind(f->lfile) != UIOMMUFD_FILE_VFIO_DEVICE) {
-		file_put(f);
-		return node_rw(fd, write);
-	}
-	if (cnt < 0 || cnt > IOV_MAX) {
-		file_put(f);
-		errno = EINVAL;
-		return -1;
-	}
 	call_enter();
 	for (i = 0; i < cnt; i++) {
 		int64_t at = off >= 0 ? off + done : atomic_load(&f->pos);
@@ -1570,6 +1724,64 @@ static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
 			break;
 	}
 	call_exit();
+	return done;
+}
+
+/* The same for a child's file: each piece is a call to its server. */
+static ssize_t proxy_rw(struct shim_file *f, int fd, const struct iovec *iov,
+			int cnt, int64_t off, bool write)
+{
+	ssize_t done = 0;
+	int i;
+
+	for (i = 0; i < cnt; i++) {
+		ssize_t n;
+
+		if (!iov[i].iov_len)
+			continue;
+		n = fork_client_rw(f->conn, f->handle, fd, iov[i].iov_base,
+				   iov[i].iov_len, off >= 0 ? off + done : -1,
+				   write);
+		if (n < 0) {
+			if (!done)
+				done = -1;
+			break;
+		}
+		done += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	return done;
+}
+
+/*
+ * Reading and writing: a VFIO device fd reads and writes its regions
+ * (at @off, or at its file position when @off is -1); every other
+ * emulated fd refuses, as the kernel's iommufd does.
+ */
+static ssize_t emulated_rw(int fd, const struct iovec *iov, int cnt,
+			   int64_t off, bool write)
+{
+	struct shim_file *f = file_get(fd);
+	ssize_t done;
+
+	if (!f)
+		return -2; /* the fd stopped being emulated: not ours */
+	if (f->proxy ? f->proxy_kind != UIOMMUFD_FILE_VFIO_DEVICE :
+		       !f->lfile || uiommufd_file_kind(f->lfile) !=
+					    UIOMMUFD_FILE_VFIO_DEVICE) {
+		file_put(f);
+		return node_rw(fd, write);
+	}
+	if (cnt < 0 || cnt > IOV_MAX) {
+		file_put(f);
+		errno = EINVAL;
+		return -1;
+	}
+	if (f->proxy)
+		done = proxy_rw(f, fd, iov, cnt, off, write);
+	else
+		done = file_rw(f, fd, iov, cnt, off, write);
 	file_put(f);
 	return done;
 }
@@ -1682,6 +1894,11 @@ static void *emulated_mmap(void *addr, size_t len, int prot, int flags, int fd,
 
 	if (!f)
 		return real(mmap64)(addr, len, prot, flags, fd, off);
+	if (f->proxy) { /* its memory is the serving process's */
+		file_put(f);
+		errno = ENODEV;
+		return MAP_FAILED;
+	}
 	if (!f->lfile || off < 0) {
 		int err = f->lfile ? EINVAL : ENODEV;
 
