@@ -51,7 +51,8 @@ enum fork_op {
 	FORK_RW, /* a = buf, b = len, c = offset, flags = write */
 	FORK_RELEASE, /* no reply */
 	FORK_NEWCONN, /* handles[] follow; the reply carries a socket */
-	FORK_REPLY, /* ret, err */
+	FORK_REPLY, /* ret, err; or, to a LOOKUP, handle */
+	FORK_LOOKUP, /* server -> child, mid-call: which file is fd? */
 };
 
 struct fork_msg {
@@ -88,12 +89,12 @@ struct fork_server {
 };
 
 static const struct shim_fork_ops *ops;
-/* Is this thread running a child's call? */
-static __thread bool serving;
+/* The child whose call this thread runs, if any. */
+static __thread struct fork_server *serving;
 
 bool fork_serving(void)
 {
-	return serving;
+	return serving != NULL;
 }
 
 /*
@@ -336,6 +337,18 @@ static void server_release(struct fork_server *s, uint64_t handle)
 
 static void server_start(struct fork_server *s);
 
+void *fork_serving_lookup(int fd)
+{
+	struct fork_server *s = serving;
+	struct fork_msg m = { .op = FORK_LOOKUP, .fd = fd }, r;
+
+	if (!s || send_msg(s->sock, &m, NULL, 0, -1) ||
+	    recv_msg(s->sock, &r, NULL, 0, NULL, NULL) || r.op != FORK_REPLY ||
+	    !r.handle)
+		return NULL;
+	return server_get(s, r.handle);
+}
+
 /* A link for the child's own child, holding what @handles name. */
 static int server_newconn(struct fork_server *s, const uint64_t *handles,
 			  size_t nr, int *out_sock)
@@ -423,7 +436,7 @@ static void *server_thread(void *arg)
 			continue;
 		}
 		uiommufd_mm_use(s->mm);
-		serving = true;
+		serving = s;
 		if (m.op == FORK_IOCTL)
 			ret = ops->ioctl(file, m.fd, (unsigned long)m.a,
 					 (void *)(uintptr_t)m.b);
@@ -431,7 +444,7 @@ static void *server_thread(void *arg)
 			ret = ops->rw(file, m.fd, (void *)(uintptr_t)m.a,
 				      (size_t)m.b, m.c, m.flags);
 		err = errno;
-		serving = false;
+		serving = NULL;
 		uiommufd_mm_use(NULL);
 		ops->put(file);
 		server_reply(s, ret, ret < 0 ? err : 0, -1);
@@ -691,17 +704,32 @@ static int64_t conn_call(struct fork_conn *c, struct fork_msg *m)
 		return -1;
 	}
 	pthread_mutex_lock(&c->lock);
-	if (!c->broken && !send_msg(c->sock, m, NULL, 0, -1) &&
-	    !recv_msg(c->sock, &r, NULL, 0, NULL, NULL) && r.op == FORK_REPLY) {
-		ret = r.ret;
-		err = r.err;
-	} else {
-		c->broken = true;
+	if (c->broken || send_msg(c->sock, m, NULL, 0, -1))
+		goto broken;
+	for (;;) {
+		if (recv_msg(c->sock, &r, NULL, 0, NULL, NULL))
+			goto broken;
+		if (r.op == FORK_REPLY)
+			break;
+		if (r.op != FORK_LOOKUP)
+			goto broken;
+		/* The call names one of our fds: which file is it there? */
+		r.op = FORK_REPLY;
+		r.handle = ops->lookup(c, r.fd);
+		if (send_msg(c->sock, &r, NULL, 0, -1))
+			goto broken;
 	}
+	ret = r.ret;
+	err = r.err;
 	pthread_mutex_unlock(&c->lock);
 	if (ret < 0)
 		errno = err;
 	return ret;
+broken:
+	c->broken = true;
+	pthread_mutex_unlock(&c->lock);
+	errno = EIO;
+	return -1;
 }
 
 int fork_client_ioctl(struct fork_conn *c, uint64_t handle, int fd,

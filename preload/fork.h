@@ -25,8 +25,8 @@ struct shim_fork_ops {
 	/* @buf is in the child; @off -1: at (and moving) the file position */
 	ssize_t (*rw)(void *file, int fd, void *buf, size_t len, int64_t off,
 		      bool write);
-	/* The file's kind as uiommufd_file_kind() says (-1: a context). */
-	int (*kind)(void *file);
+	/* In the child: the handle of @fd if it is a file reached via @c. */
+	uint64_t (*lookup)(struct fork_conn *c, int fd);
 };
 
 void fork_init(const struct shim_fork_ops *ops);
@@ -35,6 +35,8 @@ void fork_init(const struct shim_fork_ops *ops);
  * the child's: files cannot be installed or looked up by number here.
  */
 bool fork_serving(void);
+/* While serving: the file behind the child's @fd (referenced), or NULL. */
+void *fork_serving_lookup(int fd);
 
 /*
  * fork(), with preload.c's locks held in prepare. prepare: add each

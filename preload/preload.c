@@ -639,7 +639,11 @@ static struct uiommufd_file *shim_get_fd(void *opaque, int fd)
 	struct shim_file *f;
 
 	(void)opaque;
-	if (fork_serving() || !maybe_emulated(fd) || !(f = file_get(fd)))
+	if (fork_serving())
+		f = fork_serving_lookup(fd);
+	else
+		f = maybe_emulated(fd) ? file_get(fd) : NULL;
+	if (!f)
 		return NULL;
 	if (f->lfile && !f->proxy)
 		file = uiommufd_file_get(f->lfile);
@@ -660,16 +664,17 @@ static struct uiommufd_ctx *shim_ctx_get(void *opaque, int fd, int *err)
 	struct shim_file *f;
 
 	(void)opaque;
-	if (fork_serving()) { /* the child's fd number: not reachable here */
-		*err = -EBADF;
-		return NULL;
-	}
-	f = maybe_emulated(fd) ? file_get(fd) : NULL;
+	if (fork_serving()) /* the child's fd number */
+		f = fork_serving_lookup(fd);
+	else
+		f = maybe_emulated(fd) ? file_get(fd) : NULL;
 	if (f && f->ctx && !f->proxy)
 		ctx = uiommufd_ctx_ref(f->ctx);
 	file_put(f);
 	if (!ctx)
-		*err = f || real(fcntl)(fd, F_GETFD) >= 0 ? -EBADFD : -EBADF;
+		*err = f || (!fork_serving() && real(fcntl)(fd, F_GETFD) >= 0) ?
+			       -EBADFD :
+			       -EBADF;
 	return ctx;
 }
 
@@ -1201,7 +1206,19 @@ static ssize_t fork_op_rw(void *file, int fd, void *buf, size_t len,
 	return file_rw(f, fd, &iov, 1, off, write);
 }
 
+static uint64_t fork_op_lookup(struct fork_conn *c, int fd)
+{
+	struct shim_file *f = maybe_emulated(fd) ? file_get(fd) : NULL;
+	uint64_t handle = 0;
+
+	if (f && f->proxy && f->conn == c)
+		handle = f->handle;
+	file_put(f);
+	return handle;
+}
+
 static const struct shim_fork_ops shim_fork_ops = {
+	.lookup = fork_op_lookup,
 	.get = fork_op_get,
 	.put = fork_op_put,
 	.ioctl = fork_op_ioctl,
