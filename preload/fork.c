@@ -82,6 +82,7 @@ struct fork_conn {
 /* One child served here: the files it holds, with a reference each. */
 struct fork_server {
 	int sock;
+	pid_t pid;
 	struct uiommufd_mm *mm;
 	void **files;
 	size_t nr, cap;
@@ -95,6 +96,11 @@ static __thread struct fork_server *serving;
 bool fork_serving(void)
 {
 	return serving != NULL;
+}
+
+pid_t fork_serving_pid(void)
+{
+	return serving ? serving->pid : 0;
 }
 
 /*
@@ -406,8 +412,10 @@ static void *server_thread(void *arg)
 		int err = 0;
 
 		if (m.op == FORK_HELLO) {
-			if (!s->mm)
-				s->mm = uiommufd_mm_open((pid_t)m.a);
+			if (!s->mm) {
+				s->pid = (pid_t)m.a;
+				s->mm = uiommufd_mm_open(s->pid);
+			}
 			if (!s->mm)
 				break;
 			continue;

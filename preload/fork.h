@@ -35,6 +35,8 @@ void fork_init(const struct shim_fork_ops *ops);
  * the child's: files cannot be installed or looked up by number here.
  */
 bool fork_serving(void);
+/* The child whose call this thread runs (0: none). */
+pid_t fork_serving_pid(void);
 /* While serving: the file behind the child's @fd (referenced), or NULL. */
 void *fork_serving_lookup(int fd);
 

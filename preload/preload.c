@@ -1185,11 +1185,18 @@ static void fork_op_put(void *file)
 
 static int fork_op_ioctl(void *file, int fd, unsigned long request, void *arg)
 {
+	int ret, err;
+
 	if (is_vfs_ioctl(request)) { /* the child's fd answered those */
 		errno = ENOTTY;
 		return -1;
 	}
-	return iommu_ioctl(file, fd, request, arg);
+	trace_set_pid(fork_serving_pid());
+	ret = iommu_ioctl(file, fd, request, arg);
+	err = errno;
+	trace_set_pid(0);
+	errno = err;
+	return ret;
 }
 
 static ssize_t fork_op_rw(void *file, int fd, void *buf, size_t len,
