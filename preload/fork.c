@@ -53,6 +53,7 @@ enum fork_op {
 	FORK_NEWCONN, /* handles[] follow; the reply carries a socket */
 	FORK_REPLY, /* ret, err; or, to a LOOKUP, handle */
 	FORK_LOOKUP, /* server -> child, mid-call: which file is fd? */
+	FORK_BYE, /* the child exits: drop all it holds, then reply */
 };
 
 struct fork_msg {
@@ -77,6 +78,7 @@ struct fork_conn {
 	atomic_long refs; /* one per proxy file of this process */
 	pthread_mutex_t lock; /* one call at a time */
 	bool broken;
+	pid_t owner; /* the process using it (not a vfork child) */
 };
 
 /* One child served here: the files it holds, with a reference each. */
@@ -343,6 +345,27 @@ static void server_release(struct fork_server *s, uint64_t handle)
 
 static void server_start(struct fork_server *s);
 
+/*
+ * The child exits: its files are closed before its parent can see it
+ * gone, as the kernel closes them in exit(), not whenever EOF comes in.
+ */
+static void server_drop_all(struct fork_server *s)
+{
+	void **files;
+	size_t i, nr;
+
+	pthread_mutex_lock(&servers_lock);
+	files = s->files;
+	nr = s->nr;
+	s->files = NULL;
+	s->nr = s->cap = 0;
+	pthread_mutex_unlock(&servers_lock);
+	for (i = 0; i < nr; i++)
+		ops->put(files[i]);
+	free(files);
+	uiommufd_mm_gone(s->mm);
+}
+
 void *fork_serving_lookup(int fd)
 {
 	struct fork_server *s = serving;
@@ -424,6 +447,11 @@ static void *server_thread(void *arg)
 			break; /* not a child of ours speaking */
 		if (m.op == FORK_RELEASE) {
 			server_release(s, m.handle);
+			continue;
+		}
+		if (m.op == FORK_BYE) {
+			server_drop_all(s);
+			server_reply(s, 0, 0, -1);
 			continue;
 		}
 		if (m.op == FORK_NEWCONN) {
@@ -632,6 +660,7 @@ struct fork_conn *fork_child_conn(struct fork_conn *conn)
 
 static void conn_hello(struct fork_conn *c)
 {
+	c->owner = getpid();
 	struct fork_msg m = { .op = FORK_HELLO, .a = (uint64_t)getpid() };
 
 	if (send_msg(c->sock, &m, NULL, 0, -1))
@@ -764,6 +793,19 @@ ssize_t fork_client_rw(struct fork_conn *c, uint64_t handle, int fd, void *buf,
 			      .flags = write };
 
 	return (ssize_t)conn_call(c, &m);
+}
+
+void fork_client_bye(struct fork_conn *c)
+{
+	struct fork_msg m = { .op = FORK_BYE };
+
+	/* A vfork child shares our memory, not our files. */
+	if (!c || c->owner != getpid())
+		return;
+	(void)conn_call(c, &m);
+	pthread_mutex_lock(&c->lock);
+	c->broken = true;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void fork_client_release(struct fork_conn *c, uint64_t handle)

@@ -60,6 +60,8 @@ int fork_client_ioctl(struct fork_conn *c, uint64_t handle, int fd,
 		      unsigned long request, void *arg);
 ssize_t fork_client_rw(struct fork_conn *c, uint64_t handle, int fd, void *buf,
 		       size_t len, int64_t off, bool write);
+/* This process exits: the server drops all it holds for us, now. */
+void fork_client_bye(struct fork_conn *c);
 /* The child's last reference to the file went. */
 void fork_client_release(struct fork_conn *c, uint64_t handle);
 /* One more file of this process uses @c. */

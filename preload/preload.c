@@ -109,6 +109,8 @@ REAL(__open64_2, int, (const char *, int))
 REAL(__openat_2, int, (int, const char *, int))
 REAL(__openat64_2, int, (int, const char *, int))
 REAL(close, int, (int))
+REAL(_exit, void, (int))
+REAL(_Exit, void, (int))
 REAL(fopen, FILE *, (const char *, const char *))
 REAL(fopen64, FILE *, (const char *, const char *))
 REAL(opendir, DIR *, (const char *))
@@ -1070,6 +1072,8 @@ static bool is_vfs_ioctl(unsigned int request)
  * ours, to the process serving them.
  */
 static unsigned int fork_gen;
+/* Set in a child that inherited files: see shim_exit_release(). */
+static bool have_proxies;
 
 /* Calls @fn on every table entry. Caller holds table_lock (or is alone). */
 static void for_each_slot(void (*fn)(struct shim_file *f))
@@ -1122,6 +1126,7 @@ static void atfork_parent(void)
 /* In the child: each distinct file once, counting its fds on the way. */
 static void child_slot(struct shim_file *f)
 {
+	have_proxies = true;
 	if (f->fork_gen != fork_gen) {
 		f->fork_gen = fork_gen;
 		f->fork_slots = 0;
@@ -1259,6 +1264,31 @@ static void atfork_child(void)
 	pthread_mutex_init(&orphans_lock, NULL);
 }
 
+static void bye_slot(struct shim_file *f)
+{
+	if (f->proxy && f->conn)
+		fork_client_bye(f->conn);
+}
+
+/*
+ * A child exiting: its servers drop its files before it is gone, as its
+ * exit would close them in the kernel before the parent's wait() returns.
+ * (A child killed by a signal is dropped when its server sees EOF.)
+ */
+static void shim_exit_release(void)
+{
+	if (!have_proxies)
+		return;
+	pthread_mutex_lock(&table_lock);
+	for_each_slot(bye_slot);
+	pthread_mutex_unlock(&table_lock);
+}
+
+__attribute__((destructor)) static void shim_fini(void)
+{
+	shim_exit_release();
+}
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	const char *trace = getenv("UIOMMUFD_TRACE");
@@ -1291,6 +1321,20 @@ __attribute__((constructor)) static void shim_init(void)
 /* ====================================================================== */
 /* Exported wrappers                                                       */
 /* ====================================================================== */
+
+SHIM_EXPORT void _exit(int status)
+{
+	shim_exit_release();
+	real(_exit)(status);
+	__builtin_unreachable();
+}
+
+SHIM_EXPORT void _Exit(int status)
+{
+	shim_exit_release();
+	real(_Exit)(status);
+	__builtin_unreachable();
+}
 
 /* For tests: how many contexts are open in this process. */
 SHIM_EXPORT long uiommufd_preload_nr_contexts(void)
