@@ -251,7 +251,7 @@ void iommufd_device_detach(struct iommufd_device *idev)
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hw_info *cmd = ucmd->cmd;
-	struct iommufd_umem *umem = ucmd->ictx->umem;
+	struct iommufd_umem *umem = iommufd_umem_self();
 	struct iommufd_device *idev;
 	uint32_t data_len = 0, type = IOMMU_HW_INFO_TYPE_NONE;
 	void *data = NULL;

@@ -142,8 +142,8 @@ static ssize_t fault_read(struct iommufd_fault *fault, uint64_t buf,
 			break;
 		}
 		data.cookie = group->cookie;
-		rc = iommufd_copy_to_user(fault->ictx->umem, buf + done, &data,
-					  fault_size);
+		rc = iommufd_copy_to_user(iommufd_umem_self(), buf + done,
+					  &data, fault_size);
 		if (rc) {
 			fault_response_erase(fault, group->cookie);
 			fault_deliver_restore(fault, group);
@@ -173,7 +173,7 @@ static ssize_t fault_write(struct iommufd_fault *fault, uint64_t buf,
 
 	pthread_mutex_lock(&fault->mutex);
 	while (count > done) {
-		rc = iommufd_copy_from_user(fault->ictx->umem, &response,
+		rc = iommufd_copy_from_user(iommufd_umem_self(), &response,
 					    buf + done, response_size);
 		if (rc)
 			break;

@@ -382,7 +382,7 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		.type = cmd->data_type,
 		.uptr = cmd->data_uptr,
 		.len = cmd->data_len,
-		.umem = ucmd->ictx->umem,
+		.umem = iommufd_umem_self(),
 	};
 	struct iommufd_hwpt_paging *hwpt_paging;
 	struct iommufd_hw_pagetable *hwpt;
@@ -504,7 +504,7 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 	if (!hwpt_paging)
 		return -ENOENT;
 	rc = iopt_read_and_clear_dirty_data(&hwpt_paging->ioas->iopt,
-					    ucmd->ictx->umem,
+					    iommufd_umem_self(),
 					    hwpt_paging->common.domain,
 					    cmd->flags, cmd);
 	iommufd_put_object(&hwpt_paging->common.obj);
@@ -522,7 +522,7 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 		.uptr = cmd->data_uptr,
 		.entry_len = cmd->entry_len,
 		.entry_num = cmd->entry_num,
-		.umem = ucmd->ictx->umem,
+		.umem = iommufd_umem_self(),
 	};
 	struct iommufd_hw_pagetable *hwpt;
 	struct iommufd_object *obj;

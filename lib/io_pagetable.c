@@ -444,7 +444,7 @@ int iopt_map_user_pages(struct uiommufd_ctx *ictx, struct io_pagetable *iopt,
 	struct iopt_pages_list elm = {};
 	int rc;
 
-	rc = iopt_alloc_pages(ictx->umem, uptr, length,
+	rc = iopt_alloc_pages(iommufd_umem_self(), uptr, length,
 			      iommu_prot & IOMMUFD_PROT_WRITE, &elm.pages);
 	if (rc)
 		return rc;

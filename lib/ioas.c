@@ -69,7 +69,7 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
-	struct iommufd_umem *umem = ucmd->ictx->umem;
+	struct iommufd_umem *umem = iommufd_umem_self();
 	struct itree_span_iter span;
 	struct iommufd_ioas *ioas;
 	uint32_t max_iovas;
@@ -161,7 +161,7 @@ int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
 	if (!ioas)
 		return -ENOENT;
 
-	rc = iommufd_ioas_load_iovas(ucmd->ictx->umem, &allowed,
+	rc = iommufd_ioas_load_iovas(iommufd_umem_self(), &allowed,
 				     cmd->allowed_iovas, cmd->num_iovas);
 	if (!rc)
 		rc = iopt_set_allow_iova(&ioas->iopt, &allowed);

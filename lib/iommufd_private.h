@@ -67,10 +67,10 @@ enum {
 struct iommufd_umem;
 
 /*
- * How the library reaches the memory of the process an ioctl came from.
- * Today that is always the calling process; a server serving other
- * processes swaps in another implementation and nothing else changes.
- * Addresses are the caller's, carried as integers, never dereferenced.
+ * How the library reaches the memory of the process an ioctl came from:
+ * this process, or another one a frontend serves (uiommufd_mm_use(); the
+ * shim's children after fork). Addresses are that process's, carried as
+ * integers, never dereferenced.
  */
 struct iommufd_umem_ops {
 	int (*read)(struct iommufd_umem *umem, void *dst, uint64_t src,
@@ -83,6 +83,8 @@ struct iommufd_umem_ops {
 			bool write);
 	bool (*capable)(struct iommufd_umem *umem, int cap);
 	uint64_t (*memlock_limit)(struct iommufd_umem *umem);
+	/* The last reference went (NULL: a static umem). */
+	void (*release)(struct iommufd_umem *umem);
 };
 
 /*
@@ -91,6 +93,8 @@ struct iommufd_umem_ops {
  */
 struct iommufd_umem {
 	const struct iommufd_umem_ops *ops;
+	/* Held by each iopt_pages of this memory and by its users */
+	atomic_uint refs;
 	atomic_ulong mm_locked_vm;
 	atomic_ulong mm_pinned_vm;
 	atomic_ulong user_locked_vm;
@@ -99,8 +103,15 @@ struct iommufd_umem {
 	struct list_head pages_list;
 };
 
-/* The calling process; shared by all contexts, like current->mm. */
+/*
+ * The process the running call acts for, like current->mm: this process,
+ * unless the calling thread serves another one (uiommufd_mm_use()).
+ */
 struct iommufd_umem *iommufd_umem_self(void);
+/* This process's own memory, whoever the call is for. */
+struct iommufd_umem *iommufd_umem_local(void);
+void iommufd_umem_get(struct iommufd_umem *umem);
+void iommufd_umem_put(struct iommufd_umem *umem);
 
 int iommufd_copy_from_user(struct iommufd_umem *umem, void *dst, uint64_t src,
 			   size_t len);
@@ -179,7 +190,6 @@ struct uiommufd_ctx {
 	struct iommufd_ioas *vfio_ioas;
 	/* A no-IOMMU VFIO group uses this context: no compat IOAS, ever. */
 	bool no_iommu_mode;
-	struct iommufd_umem *umem;
 	/* How files get fds (file.c); NULL: the library's own table */
 	const struct uiommufd_fd_ops *fd_ops;
 	void *fd_opaque;

@@ -279,7 +279,8 @@ void iommufd_object_destroy_user(struct uiommufd_ctx *ictx,
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 {
-	return iommufd_copy_to_user(ucmd->ictx->umem, ucmd->ubuffer, ucmd->cmd,
+	return iommufd_copy_to_user(iommufd_umem_self(), ucmd->ubuffer,
+				    ucmd->cmd,
 				    IOMMUFD_MIN(ucmd->user_size, cmd_len));
 }
 
@@ -297,7 +298,6 @@ UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_open(void)
 	pthread_mutex_init(&ictx->objects_lock, NULL);
 	atomic_init(&ictx->refs, 1);
 	ictx->next_id = 1;
-	ictx->umem = iommufd_umem_self();
 	return ictx;
 }
 
@@ -377,7 +377,8 @@ int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 	}
 	if (cmd->op != IOMMU_OPTION_OP_SET)
 		return -EOPNOTSUPP;
-	if (!ictx->umem->ops->capable(ictx->umem, IOMMUFD_CAP_SYS_RESOURCE))
+	if (!iommufd_umem_self()->ops->capable(iommufd_umem_self(),
+					       IOMMUFD_CAP_SYS_RESOURCE))
 		return -EPERM;
 
 	/* The mode may only change while nothing could have pinned yet. */
@@ -416,7 +417,7 @@ static int iommufd_option(struct iommufd_ucmd *ucmd)
 		return rc;
 	/* Only val64 is an output. */
 	return iommufd_copy_to_user(
-		ucmd->ictx->umem,
+		iommufd_umem_self(),
 		ucmd->ubuffer + offsetof(struct iommu_option, val64),
 		&cmd->val64, sizeof(cmd->val64));
 }
@@ -504,7 +505,7 @@ static int iommufd_dispatch(struct uiommufd_ctx *ictx, unsigned int cmd,
 
 	ucmd.ictx = ictx;
 	ucmd.ubuffer = arg;
-	rc = iommufd_copy_from_user(ictx->umem, &ucmd.user_size, arg,
+	rc = iommufd_copy_from_user(iommufd_umem_self(), &ucmd.user_size, arg,
 				    sizeof(ucmd.user_size));
 	if (rc)
 		return rc;
@@ -516,8 +517,8 @@ static int iommufd_dispatch(struct uiommufd_ctx *ictx, unsigned int cmd,
 		return -EINVAL;
 
 	ucmd.cmd = &buf;
-	rc = iommufd_copy_struct_from_user(ictx->umem, ucmd.cmd, op->size, arg,
-					   ucmd.user_size);
+	rc = iommufd_copy_struct_from_user(iommufd_umem_self(), ucmd.cmd,
+					   op->size, arg, ucmd.user_size);
 	if (rc)
 		return rc;
 	return op->execute(&ucmd);

@@ -29,6 +29,7 @@ int iopt_alloc_pages(struct iommufd_umem *umem, uint64_t uptr, uint64_t length,
 		return -ENOMEM;
 	atomic_init(&pages->refcount, 1);
 	pthread_mutex_init(&pages->mutex, NULL);
+	iommufd_umem_get(umem);
 	pages->umem = umem;
 	pages->uptr = uptr & ~(IOMMUFD_PAGE_SIZE - 1);
 	pages->npages =
@@ -60,6 +61,7 @@ void iopt_put_pages(struct iopt_pages *pages)
 	list_del_init(&pages->umem_item);
 	pthread_mutex_unlock(&pages->umem->pages_lock);
 	pthread_mutex_destroy(&pages->mutex);
+	iommufd_umem_put(pages->umem);
 	iommufd_free(pages);
 }
 
@@ -305,22 +307,51 @@ out_unlock:
 	pthread_mutex_unlock(&pages->mutex);
 }
 
+/* Is every page of [start_index, last_index] pinned by some holder? */
+static bool iopt_pages_all_pinned(struct iopt_pages *pages,
+				  uint64_t start_index, uint64_t last_index)
+{
+	struct itree_span_iter span;
+	bool all = true;
+
+	pthread_mutex_lock(&pages->mutex);
+	for (itree_span_iter_first(&span, &pages->pin_itree, start_index,
+				   last_index);
+	     !itree_span_iter_done(&span); itree_span_iter_next(&span))
+		if (span.is_hole)
+			all = false;
+	pthread_mutex_unlock(&pages->mutex);
+	return all;
+}
+
 /*
  * Copy between @data and the user memory at @start_byte of @pages, for an
  * access reading or writing through the IOAS. Whether the pages are
  * pinned or not, a hole or a read-only page gives -EFAULT, as the kernel's
  * copy or its temporary pin would.
+ *
+ * Pages of another process that are pinned are read where the pin left
+ * them, as the kernel reads pinned pages whether or not their mm is still
+ * there: a pin of another process's memory succeeds only for memory this
+ * process maps at the same address (see uaccess.c), so that is here.
  */
 int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte,
 			 void *data, uint64_t length, unsigned int flags)
 {
+	struct iommufd_umem *umem = pages->umem;
+
 	if ((flags & IOMMUFD_ACCESS_RW_WRITE) && !pages->writable)
 		return -EPERM;
+	if (umem != iommufd_umem_local() && length &&
+	    iopt_pages_all_pinned(pages, start_byte / IOMMUFD_PAGE_SIZE,
+				  (start_byte + length - 1) /
+					  IOMMUFD_PAGE_SIZE))
+		umem = iommufd_umem_local();
 	if (flags & IOMMUFD_ACCESS_RW_WRITE)
-		return iommufd_copy_to_user(
-			pages->umem, pages->uptr + start_byte, data, length);
-	return iommufd_copy_from_user(pages->umem, data,
-				      pages->uptr + start_byte, length);
+		return iommufd_copy_to_user(umem, pages->uptr + start_byte,
+					    data, length);
+	return iommufd_copy_from_user(umem, data, pages->uptr + start_byte,
+				      length);
 }
 
 /*

@@ -150,7 +150,7 @@ static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd,
 				    uint32_t mockpt_id, uint64_t iova,
 				    uint64_t length, uint64_t uptr)
 {
-	struct iommufd_umem *umem = ucmd->ictx->umem;
+	struct iommufd_umem *umem = iommufd_umem_self();
 	struct iommufd_hw_pagetable *hwpt;
 	uint64_t end;
 	int rc;
@@ -189,10 +189,11 @@ out_put:
 static int iommufd_test_md_check_refs(struct iommufd_ucmd *ucmd, uint64_t uptr,
 				      uint64_t length, unsigned int refs)
 {
-	struct iommufd_umem *umem = ucmd->ictx->umem;
+	struct iommufd_umem *umem = iommufd_umem_self();
 	uint64_t end;
 	int rc;
 
+	(void)ucmd;
 	if (length % IOMMUFD_PAGE_SIZE || uptr % IOMMUFD_PAGE_SIZE ||
 	    __builtin_add_overflow(uptr, length, &end))
 		return -EINVAL;
@@ -240,7 +241,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, uint32_t mockpt_id,
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	rc = iommufd_copy_from_user(ucmd->ictx->umem, bitmap, uptr,
+	rc = iommufd_copy_from_user(iommufd_umem_self(), bitmap, uptr,
 				    (max + 7) / 8);
 	if (rc)
 		goto out_free;
@@ -451,8 +452,8 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 		uint64_t upage = uptr - (iova - first_page);
 
 		for (i = 0; i != npages; i++) {
-			rc = ucmd->ictx->umem->ops->populate(
-				ucmd->ictx->umem,
+			rc = iommufd_umem_self()->ops->populate(
+				iommufd_umem_self(),
 				(upage + i * IOMMUFD_PAGE_SIZE) &
 					~(IOMMUFD_PAGE_SIZE - 1),
 				IOMMUFD_PAGE_SIZE, false);
@@ -526,7 +527,7 @@ static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd, uint32_t access_id,
 				  uint64_t iova, uint64_t length, uint64_t ubuf,
 				  uint32_t flags)
 {
-	struct iommufd_umem *umem = ucmd->ictx->umem;
+	struct iommufd_umem *umem = iommufd_umem_self();
 	struct selftest_access *staccess;
 	void *tmp;
 	int rc;

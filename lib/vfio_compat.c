@@ -133,7 +133,7 @@ static int vfio_map_dma(struct uiommufd_ctx *ictx, uint64_t arg)
 	uint64_t iova;
 	int rc;
 
-	if (iommufd_copy_from_user(ictx->umem, &map, arg, sizeof(map)))
+	if (iommufd_copy_from_user(iommufd_umem_self(), &map, arg, sizeof(map)))
 		return -EFAULT;
 	if (map.argsz < sizeof(map) || (map.flags & ~supported_flags))
 		return -EINVAL;
@@ -165,7 +165,8 @@ static int vfio_unmap_dma(struct uiommufd_ctx *ictx, uint64_t arg)
 	bool cut;
 	int rc;
 
-	if (iommufd_copy_from_user(ictx->umem, &unmap, arg, sizeof(unmap)))
+	if (iommufd_copy_from_user(iommufd_umem_self(), &unmap, arg,
+				   sizeof(unmap)))
 		return -EFAULT;
 	if (unmap.argsz < sizeof(unmap) ||
 	    (unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
@@ -199,7 +200,8 @@ static int vfio_unmap_dma(struct uiommufd_ctx *ictx, uint64_t arg)
 				     &unmapped);
 	}
 	unmap.size = unmapped;
-	if (iommufd_copy_to_user(ictx->umem, arg, &unmap, sizeof(unmap)))
+	if (iommufd_copy_to_user(iommufd_umem_self(), arg, &unmap,
+				 sizeof(unmap)))
 		rc = -EFAULT;
 out_put:
 	iommufd_put_object(&ioas->obj);
@@ -307,9 +309,11 @@ static int vfio_fill_cap_dma_avail(struct uiommufd_ctx *ictx,
 		.avail = UINT32_MAX,
 	};
 
+	(void)ictx;
 	(void)ioas;
 	if (avail >= sizeof(cap_dma) &&
-	    iommufd_copy_to_user(ictx->umem, cap, &cap_dma, sizeof(cap_dma)))
+	    iommufd_copy_to_user(iommufd_umem_self(), cap, &cap_dma,
+				 sizeof(cap_dma)))
 		return -EFAULT;
 	return sizeof(cap_dma);
 }
@@ -329,6 +333,7 @@ static int vfio_fill_cap_iova(struct uiommufd_ctx *ictx,
 	const uint64_t range_size = sizeof(struct vfio_iova_range);
 	struct itree_span_iter span;
 
+	(void)ictx;
 	for (itree_span_iter_first(&span, &ioas->iopt.reserved_itree, 0,
 				   IOMMUFD_ULONG_MAX);
 	     !itree_span_iter_done(&span); itree_span_iter_next(&span)) {
@@ -341,7 +346,7 @@ static int vfio_fill_cap_iova(struct uiommufd_ctx *ictx,
 		if (!span.is_hole)
 			continue;
 		if (avail >= sizeof(cap_iovas) + (n + 1) * range_size &&
-		    iommufd_copy_to_user(ictx->umem,
+		    iommufd_copy_to_user(iommufd_umem_self(),
 					 cap + sizeof(cap_iovas) +
 						 n * range_size,
 					 &range, sizeof(range)))
@@ -349,7 +354,7 @@ static int vfio_fill_cap_iova(struct uiommufd_ctx *ictx,
 		cap_iovas.nr_iovas++;
 	}
 	if (avail >= sizeof(cap_iovas) + cap_iovas.nr_iovas * range_size &&
-	    iommufd_copy_to_user(ictx->umem, cap, &cap_iovas,
+	    iommufd_copy_to_user(iommufd_umem_self(), cap, &cap_iovas,
 				 sizeof(cap_iovas)))
 		return -EFAULT;
 	return sizeof(cap_iovas) + cap_iovas.nr_iovas * range_size;
@@ -375,7 +380,7 @@ static int vfio_iommu_get_info(struct uiommufd_ctx *ictx, uint64_t arg)
 	unsigned int i;
 	int rc = 0;
 
-	if (iommufd_copy_from_user(ictx->umem, &info, arg, minsz))
+	if (iommufd_copy_from_user(iommufd_umem_self(), &info, arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
@@ -408,7 +413,7 @@ static int vfio_iommu_get_info(struct uiommufd_ctx *ictx, uint64_t arg)
 			uint32_t next = total_cap_size;
 
 			if (iommufd_copy_to_user(
-				    ictx->umem,
+				    iommufd_umem_self(),
 				    last_cap +
 					    offsetof(struct vfio_info_cap_header,
 						     next),
@@ -424,7 +429,7 @@ static int vfio_iommu_get_info(struct uiommufd_ctx *ictx, uint64_t arg)
 		info.cap_offset = sizeof(info);
 	info.argsz = total_cap_size;
 	info.flags |= VFIO_IOMMU_INFO_CAPS;
-	if (iommufd_copy_to_user(ictx->umem, arg, &info, copy_size))
+	if (iommufd_copy_to_user(iommufd_umem_self(), arg, &info, copy_size))
 		rc = -EFAULT;
 out_unlock:
 	pthread_rwlock_unlock(&ioas->iopt.iova_rwsem);

@@ -61,6 +61,7 @@
 #include <uiommufd/device.h>
 #include <uiommufd/uiommufd.h>
 
+#include "fork.h"
 #include "sysfs.h"
 #include "trace.h"
 
@@ -463,6 +464,18 @@ struct shim_file {
 	struct uiommufd_ctx *ctx;
 	struct uiommufd_file *lfile;
 	struct shim_file *next_dropped; /* see forget_range_locked() */
+	/*
+	 * In a forked child, an inherited file is a proxy: it lives in the
+	 * process serving it, reached through @conn (NULL: the link was
+	 * lost) by @handle; @ctx and @lfile are then the child's stale copy,
+	 * never used (see fork.c).
+	 */
+	bool proxy;
+	int proxy_kind; /* enum uiommufd_file_kind, -1 for a context */
+	struct fork_conn *conn;
+	uint64_t handle;
+	unsigned int fork_gen; /* see fork hooks */
+	long fork_slots;
 };
 
 /*
@@ -574,11 +587,17 @@ static void call_exit(void)
 		pthread_rwlock_unlock(&call_lock);
 }
 
+static void shim_proxy_release(struct shim_file *f);
+
 /* Drops one reference; the last one releases the context or file. */
 static void file_put(struct shim_file *f)
 {
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
+	if (f->proxy) {
+		shim_proxy_release(f);
+		return;
+	}
 	call_enter();
 	if (f->lfile) {
 		uiommufd_file_put(f->lfile);
@@ -661,6 +680,9 @@ static int shim_install_fd(void *opaque, struct uiommufd_file *file)
 	int fd;
 
 	(void)opaque;
+	/* A new fd would belong to the child, which runs elsewhere. */
+	if (fork_serving())
+		return -EOPNOTSUPP;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -703,9 +725,13 @@ static struct uiommufd_file *shim_get_fd(void *opaque, int fd)
 	struct shim_file *f;
 
 	(void)opaque;
-	if (!maybe_emulated(fd) || !(f = file_get(fd)))
+	if (fork_serving())
+		f = fork_serving_lookup(fd);
+	else
+		f = maybe_emulated(fd) ? file_get(fd) : NULL;
+	if (!f)
 		return NULL;
-	if (f->lfile)
+	if (f->lfile && !f->proxy)
 		file = uiommufd_file_get(f->lfile);
 	file_put(f);
 	return file;
@@ -736,12 +762,15 @@ static struct uiommufd_ctx *shim_ctx_get(void *opaque, int fd, int *err)
 	struct shim_file *f;
 
 	(void)opaque;
-	f = maybe_emulated(fd) ? file_get(fd) : NULL;
-	if (f && f->ctx)
+	if (fork_serving()) /* the child's fd number */
+		f = fork_serving_lookup(fd);
+	else
+		f = maybe_emulated(fd) ? file_get(fd) : NULL;
+	if (f && f->ctx && !f->proxy)
 		ctx = uiommufd_ctx_ref(f->ctx);
 	file_put(f);
 	if (!ctx)
-		*err = f ? -EBADFD : host_fd_err(fd);
+		*err = f ? -EBADFD : fork_serving() ? -EBADF : host_fd_err(fd);
 	return ctx;
 }
 
@@ -749,8 +778,8 @@ static struct uiommufd_file *shim_host_file_get(void *opaque, int fd, int *err)
 {
 	struct uiommufd_file *file = shim_get_fd(opaque, fd);
 
-	if (!file)
-		*err = host_fd_err(fd);
+	if (!file) /* a child's fd that is not ours: EBADF, not EBADFD */
+		*err = fork_serving() ? -EBADF : host_fd_err(fd);
 	return file;
 }
 
@@ -1118,6 +1147,8 @@ static int iommu_ioctl(struct shim_file *f, int fd, unsigned long request,
 	struct trace_call tc;
 	int ret, err;
 
+	if (f->proxy)
+		return fork_client_ioctl(f->conn, f->handle, fd, request, arg);
 	call_enter();
 	if (shim_trace)
 		trace_begin_kind(&tc, fd, request, arg, trace_kind(f));
@@ -1180,17 +1211,176 @@ static bool is_vfs_ioctl(unsigned int request)
 
 /* ---- start-up, fork ---------------------------------------------------- */
 
+/*
+ * fork() shares the emulated files with the child (fork.c): the child's
+ * inherited entries become proxies to this process, or, for proxies of
+ * ours, to the process serving them.
+ */
+static unsigned int fork_gen;
+/* Set in a child that inherited files: see shim_exit_release(). */
+static bool have_proxies;
+
+/* Calls @fn on every table entry. Caller holds table_lock (or is alone). */
+static void for_each_slot(void (*fn)(struct shim_file *f))
+{
+	unsigned int c, i;
+
+	for (c = 0; c < SHIM_NR_CHUNKS; c++) {
+		struct shim_file *_Atomic *chunk = atomic_load_explicit(
+			&shim_table[c], memory_order_relaxed);
+
+		for (i = 0; chunk && i < SHIM_CHUNK_SIZE; i++) {
+			struct shim_file *f = atomic_load_explicit(
+				&chunk[i], memory_order_relaxed);
+
+			if (f)
+				fn(f);
+		}
+	}
+}
+
+static void prepare_slot(struct shim_file *f)
+{
+	if (f->fork_gen == fork_gen)
+		return;
+	f->fork_gen = fork_gen;
+	if (!f->proxy)
+		fork_prepare_add(NULL, f, 0);
+	else if (f->conn)
+		fork_prepare_add(f->conn, f, f->handle);
+}
+
 static void atfork_prepare(void)
 {
 	pthread_rwlock_wrlock(&call_lock);
 	pthread_mutex_lock(&table_lock);
+	if (atomic_load(&shim_nr_contexts) || any_emulated(0, UINT_MAX)) {
+		fork_gen++;
+		for_each_slot(prepare_slot);
+	}
+	fork_prepare_end();
 }
 
 static void atfork_parent(void)
 {
 	pthread_mutex_unlock(&table_lock);
 	pthread_rwlock_unlock(&call_lock);
+	fork_parent();
 }
+
+/* In the child: each distinct file once, counting its fds on the way. */
+static void child_slot(struct shim_file *f)
+{
+	have_proxies = true;
+	if (f->fork_gen != fork_gen) {
+		f->fork_gen = fork_gen;
+		f->fork_slots = 0;
+		if (!f->proxy) {
+			f->proxy = true;
+			f->handle = (uintptr_t)f;
+			f->proxy_kind =
+				f->lfile ? (int)uiommufd_file_kind(f->lfile) :
+					   -1;
+			f->conn = fork_child_conn(NULL);
+		} else if (f->conn) {
+			f->conn = fork_child_conn(f->conn);
+		}
+	}
+	f->fork_slots++;
+}
+
+/* No call was in flight at the fork: the fds are the only references. */
+static void child_slot_refs(struct shim_file *f)
+{
+	atomic_store(&f->refs, f->fork_slots);
+}
+
+/*
+ * The child's copy of a served file (@ctx, @lfile, the library state
+ * behind them) is never used again, but it is not ours to free either:
+ * releasing it would run its destructors on a copy. It stays reachable
+ * here so leak checkers see it as the parent's.
+ */
+static struct shim_file *proxy_orphans;
+static pthread_mutex_t orphans_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void shim_proxy_release(struct shim_file *f)
+{
+	fork_client_release(f->conn, f->handle);
+	if (f->proxy_kind < 0)
+		atomic_fetch_sub(&shim_nr_contexts, 1);
+	if (!f->ctx && !f->lfile) {
+		free(f);
+		return;
+	}
+	pthread_mutex_lock(&orphans_lock);
+	f->next_dropped = proxy_orphans;
+	proxy_orphans = f;
+	pthread_mutex_unlock(&orphans_lock);
+}
+
+static ssize_t device_rw1(struct shim_file *f, int fd, void *buf, size_t len,
+			  int64_t off, bool write);
+
+/* The server's side of a child's calls (fork.c). */
+static void fork_op_get(void *file)
+{
+	atomic_fetch_add(&((struct shim_file *)file)->refs, 1);
+}
+
+static void fork_op_put(void *file)
+{
+	file_put(file);
+}
+
+static int fork_op_ioctl(void *file, int fd, unsigned long request, void *arg)
+{
+	int ret, err;
+
+	if (is_vfs_ioctl(request)) { /* the child's fd answered those */
+		errno = ENOTTY;
+		return -1;
+	}
+	trace_set_pid(fork_serving_pid());
+	ret = iommu_ioctl(file, fd, request, arg);
+	err = errno;
+	trace_set_pid(0);
+	errno = err;
+	return ret;
+}
+
+static ssize_t fork_op_rw(void *file, int fd, void *buf, size_t len,
+			  int64_t off, bool write)
+{
+	struct shim_file *f = file;
+	enum uiommufd_file_kind kind;
+
+	kind = f->lfile ? uiommufd_file_kind(f->lfile) : UIOMMUFD_FILE_OTHER;
+	if (kind != UIOMMUFD_FILE_VFIO_DEVICE && kind != UIOMMUFD_FILE_FAULT) {
+		errno = EINVAL;
+		return -1;
+	}
+	return device_rw1(f, fd, buf, len, off, write);
+}
+
+static uint64_t fork_op_lookup(struct fork_conn *c, int fd)
+{
+	struct shim_file *f = maybe_emulated(fd) ? file_get(fd) : NULL;
+	uint64_t handle = 0;
+
+	if (f && f->proxy && f->conn == c)
+		handle = f->handle;
+	file_put(f);
+	return handle;
+}
+
+static const struct shim_fork_ops shim_fork_ops = {
+	.lookup = fork_op_lookup,
+	.get = fork_op_get,
+	.put = fork_op_put,
+	.ioctl = fork_op_ioctl,
+	.rw = fork_op_rw,
+};
 
 static void init_locks(void)
 {
@@ -1211,7 +1401,37 @@ static void init_locks(void)
  */
 static void atfork_child(void)
 {
+	fork_gen++;
+	for_each_slot(child_slot);
+	for_each_slot(child_slot_refs);
+	fork_child_end();
 	init_locks();
+	pthread_mutex_init(&orphans_lock, NULL);
+}
+
+static void bye_slot(struct shim_file *f)
+{
+	if (f->proxy && f->conn)
+		fork_client_bye(f->conn);
+}
+
+/*
+ * A child exiting: its servers drop its files before it is gone, as its
+ * exit would close them in the kernel before the parent's wait() returns.
+ * (A child killed by a signal is dropped when its server sees EOF.)
+ */
+static void shim_exit_release(void)
+{
+	if (!have_proxies)
+		return;
+	pthread_mutex_lock(&table_lock);
+	for_each_slot(bye_slot);
+	pthread_mutex_unlock(&table_lock);
+}
+
+__attribute__((destructor)) static void shim_fini(void)
+{
+	shim_exit_release();
 }
 
 __attribute__((constructor)) static void shim_init(void)
@@ -1225,6 +1445,7 @@ __attribute__((constructor)) static void shim_init(void)
 	shim_trace = trace && trace[0] && strcmp(trace, "0") != 0;
 	shim_lsan_at_exit = getenv("UIOMMUFD_LSAN_AT_EXIT") &&
 			    !strcmp(getenv("UIOMMUFD_LSAN_AT_EXIT"), "1");
+	fork_init(&shim_fork_ops);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	uiommufd_set_host_ops(&shim_host_ops, NULL);
 	/* A program must not run without the devices it was promised. */
@@ -1693,9 +1914,17 @@ SHIM_EXPORT int eaccess(const char *path, int mode)
  * A fault queue: no position (pread is ESPIPE, read() reads at 0) and no
  * region offsets to trace.
  */
+/* What @f is: for a child's proxy, what it stands for (-1: a context). */
+static int file_kind(const struct shim_file *f)
+{
+	if (f->proxy)
+		return f->proxy_kind;
+	return f->lfile ? (int)uiommufd_file_kind(f->lfile) : -1;
+}
+
 static bool is_stream(const struct shim_file *f)
 {
-	return f->lfile && uiommufd_file_kind(f->lfile) == UIOMMUFD_FILE_FAULT;
+	return file_kind(f) == UIOMMUFD_FILE_FAULT;
 }
 
 /* Is @f open for reading (@write false) or writing? */
@@ -1710,6 +1939,11 @@ static ssize_t device_rw1(struct shim_file *f, int fd, void *buf, size_t len,
 			  int64_t off, bool write)
 {
 	bool stream = is_stream(f);
+
+	/* A child's file: the process serving it moves its position. */
+	if (f->proxy)
+		return fork_client_rw(f->conn, f->handle, fd, buf, len, off,
+				      write);
 	int64_t at = stream ? 0 : off >= 0 ? off : atomic_load(&f->pos);
 	ssize_t n = uiommufd_file_rw(f->lfile, buf, len, (uint64_t)at, write);
 
@@ -1818,8 +2052,7 @@ static struct shim_file *device_file_get(int fd, bool write, ssize_t *ret)
 	}
 	if (is_fault_node(f->id.node))
 		return f; /* its own rules: fault_file_rw() */
-	if (!is_stream(f) && (!f->lfile || uiommufd_file_kind(f->lfile) !=
-						   UIOMMUFD_FILE_VFIO_DEVICE)) {
+	if (file_kind(f) != UIOMMUFD_FILE_VFIO_DEVICE && !is_stream(f)) {
 		file_put(f);
 		node_rw(fd, write);
 		return NULL;
@@ -2085,6 +2318,11 @@ static void *emulated_mmap(void *addr, size_t len, int prot, int flags, int fd,
 
 	if (!f)
 		return real(mmap64)(addr, len, prot, flags, fd, off);
+	if (f->proxy) { /* its memory is the serving process's */
+		file_put(f);
+		errno = ENODEV;
+		return MAP_FAILED;
+	}
 	if (!f->lfile || off < 0) {
 		int err = f->lfile ? EINVAL : ENODEV;
 
@@ -2142,10 +2380,22 @@ SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence)
  */
 extern void __lsan_do_leak_check(void) __attribute__((weak));
 
-SHIM_EXPORT void _exit(int status)
+/* Before the leak check: a child's last closes, as the kernel's exit. */
+static __attribute__((noreturn)) void shim_exit(int status)
 {
+	shim_exit_release();
 	if (shim_lsan_at_exit && __lsan_do_leak_check)
 		__lsan_do_leak_check();
 	for (;;)
 		syscall(SYS_exit_group, status);
+}
+
+SHIM_EXPORT void _exit(int status)
+{
+	shim_exit(status);
+}
+
+SHIM_EXPORT void _Exit(int status)
+{
+	shim_exit(status);
 }

@@ -16,7 +16,8 @@
  * some container and device ioctls share numbers: each row says on which
  * kinds of file (enum trace_fd_kind) it is decoded.
  *
- * User memory is read only with process_vm_readv() on our own pid, which
+ * User memory is read only with process_vm_readv() on our own pid (or on
+ * the forked child whose call is decoded, see trace_set_pid()), which
  * fails cleanly on bad addresses instead of faulting.
  */
 #include <errno.h>
@@ -1126,7 +1127,15 @@ static const struct tr_ioctl trace_ioctls[] = {
 
 /* ---- reading user memory ------------------------------------------------- */
 
-/* Copy len bytes from our own address src; false unless all were read. */
+/* Whose memory the calling thread decodes; 0: our own. */
+static __thread pid_t peek_pid;
+
+void trace_set_pid(pid_t pid)
+{
+	peek_pid = pid;
+}
+
+/* Copy len bytes from the address src; false unless all were read. */
 static bool peek(void *dst, uint64_t src, size_t len)
 {
 	struct iovec local = { .iov_base = dst, .iov_len = len };
@@ -1135,8 +1144,8 @@ static bool peek(void *dst, uint64_t src, size_t len)
 
 	if (!len)
 		return true;
-	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
-	       (ssize_t)len;
+	return process_vm_readv(peek_pid ? peek_pid : getpid(), &local, 1,
+				&remote, 1, 0) == (ssize_t)len;
 }
 
 /*

@@ -88,6 +88,9 @@ struct trace_call {
 };
 
 /* Before the call: remember the call and snapshot its input. */
+/* Decode the calling thread's calls from @pid's memory (0: our own). */
+void trace_set_pid(pid_t pid);
+
 void trace_begin_kind(struct trace_call *tc, int fd, unsigned long request,
 		      void *arg, enum trace_fd_kind kind);
 

@@ -218,6 +218,56 @@ UIOMMUFD_EXPORT void uiommufd_set_host_ops(const struct uiommufd_host_ops *ops,
 UIOMMUFD_EXPORT struct uiommufd_ctx *uiommufd_ctx_ref(struct uiommufd_ctx *ctx);
 
 /**
+ * struct uiommufd_mm - the memory of another process, for a frontend that
+ * issues calls on that process's behalf (the preload shim serving a child
+ * that inherited its fds across fork()).
+ *
+ * While a thread uses it (uiommufd_mm_use()), every user pointer of the
+ * calls it makes (ioctl structs, the arrays they point to, IOMMU_IOAS_MAP's
+ * user_va, VFIO region buffers) is an address in that process, read and
+ * written with process_vm_readv/writev; pins, RLIMIT_MEMLOCK and
+ * capabilities are that process's. Pages mapped that way keep the mm
+ * referenced and reach the process's memory as long as it lives.
+ *
+ * A pin of its memory (a domain to fill, an access) succeeds only where
+ * the calling process maps the same shared memory at the same address
+ * (MAP_SHARED memory both inherited from before a fork), because the
+ * library's "physical address" of a page is an address of the calling
+ * process; elsewhere it fails with EFAULT, where the kernel would pin the
+ * other process's page. Pinned pages stay readable through accesses after
+ * the other process is gone, as in the kernel.
+ */
+struct uiommufd_mm;
+
+/**
+ * uiommufd_mm_open() - the memory of process @pid (which the caller must
+ * be allowed to ptrace).
+ * Return: a reference, or NULL with errno set.
+ */
+UIOMMUFD_EXPORT struct uiommufd_mm *uiommufd_mm_open(pid_t pid);
+
+/**
+ * uiommufd_mm_gone() - say that the process of @mm exited or exec'd: from
+ * now on its memory is not reached any more (EFAULT), even if its pid is
+ * reused. Pins already taken stay valid. NULL is ignored.
+ */
+UIOMMUFD_EXPORT void uiommufd_mm_gone(struct uiommufd_mm *mm);
+
+/**
+ * uiommufd_mm_put() - drop the caller's reference to @mm; pages mapped from
+ * it keep their own. NULL is ignored.
+ */
+UIOMMUFD_EXPORT void uiommufd_mm_put(struct uiommufd_mm *mm);
+
+/**
+ * uiommufd_mm_use() - make the calling thread's calls act for @mm (NULL:
+ * for the calling process again), as the kernel's calls act for
+ * current->mm. The caller keeps its reference to @mm while it is in use.
+ * Return: what the thread used before.
+ */
+UIOMMUFD_EXPORT struct uiommufd_mm *uiommufd_mm_use(struct uiommufd_mm *mm);
+
+/**
  * uiommufd_version() - the library's version string, e.g. "0.1.0".
  */
 UIOMMUFD_EXPORT const char *uiommufd_version(void);

@@ -175,14 +175,19 @@ static void hammer(void **state)
 	pthread_create(&others[2], NULL, racy_user, NULL);
 	pthread_create(&others[3], NULL, racy_closer, NULL);
 
-	/* fork while all of that runs: the child's copy must be usable. */
+	/*
+	 * fork while all of that runs: the child shares the context (its
+	 * calls go to this process), so what it makes it must destroy.
+	 */
 	for (i = 0; i < 10; i++) {
 		pid_t pid = fork();
 
 		assert_true(pid >= 0);
 		if (!pid) {
 			alarm(20);
-			_exit(ioas_alloc(shared, &id) ? 1 : 0);
+			if (ioas_alloc(shared, &id))
+				_exit(1);
+			_exit(destroy(shared, id) ? 2 : 0);
 		}
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_true(WIFEXITED(status));

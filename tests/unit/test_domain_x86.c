@@ -158,12 +158,14 @@ static void x86_domain_dirty(void **state)
 
 		cmd.data = (uintptr_t)&bits;
 		assert_int_equal(iopt_read_and_clear_dirty_data(
-					 &ioas->iopt, ctx->umem, d, 0, &cmd),
+					 &ioas->iopt, iommufd_umem_self(), d, 0,
+					 &cmd),
 				 0);
 		assert_int_equal(bits, 1 << 3);
 		bits = 0;
 		assert_int_equal(iopt_read_and_clear_dirty_data(
-					 &ioas->iopt, ctx->umem, d, 0, &cmd),
+					 &ioas->iopt, iommufd_umem_self(), d, 0,
+					 &cmd),
 				 0);
 		assert_int_equal(bits, 0);
 	}
