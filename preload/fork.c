@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uiommufd/uiommufd.h>
@@ -112,6 +113,23 @@ pid_t fork_serving_pid(void)
  */
 static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fork_server *servers;
+/*
+ * Whether this thread holds servers_lock: a SIGCHLD handler calling
+ * waitpid() in the middle of it must not wait for it (fork_reaped()).
+ */
+static __thread unsigned int servers_lock_held;
+
+static void servers_lock_take(void)
+{
+	pthread_mutex_lock(&servers_lock);
+	servers_lock_held++;
+}
+
+static void servers_lock_drop(void)
+{
+	servers_lock_held--;
+	pthread_mutex_unlock(&servers_lock);
+}
 
 /* What prepare made for the child. */
 static struct fork_server *pending_server; /* our files, its server */
@@ -302,13 +320,13 @@ static void server_unlink(struct fork_server *s)
 {
 	struct fork_server **pp;
 
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 	for (pp = &servers; *pp; pp = &(*pp)->next)
 		if (*pp == s) {
 			*pp = s->next;
 			break;
 		}
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 }
 
 /* The file of @handle, referenced for the call; NULL if the child has none. */
@@ -317,13 +335,13 @@ static void *server_get(struct fork_server *s, uint64_t handle)
 	void *file = NULL;
 	ssize_t i;
 
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 	i = server_find(s, handle);
 	if (i >= 0) {
 		file = s->files[i];
 		ops->get(file);
 	}
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 	return file;
 }
 
@@ -332,13 +350,13 @@ static void server_release(struct fork_server *s, uint64_t handle)
 	void *file = NULL;
 	ssize_t i;
 
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 	i = server_find(s, handle);
 	if (i >= 0) {
 		file = s->files[i];
 		s->files[i] = s->files[--s->nr];
 	}
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 	if (file)
 		ops->put(file);
 }
@@ -354,12 +372,12 @@ static void server_drop_all(struct fork_server *s)
 	void **files;
 	size_t i, nr;
 
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 	files = s->files;
 	nr = s->nr;
 	s->files = NULL;
 	s->nr = s->cap = 0;
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 	for (i = 0; i < nr; i++)
 		ops->put(files[i]);
 	free(files);
@@ -394,20 +412,20 @@ static int server_newconn(struct fork_server *s, const uint64_t *handles,
 		close(sv[1]);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 	for (i = 0; i < nr; i++) {
 		ssize_t at = server_find(s, handles[i]);
 
 		if (at >= 0 && server_add(n, s->files[at]))
 			continue;
-		pthread_mutex_unlock(&servers_lock);
+		servers_lock_drop();
 		close(sv[1]);
 		server_free(n);
 		return at < 0 ? -EBADF : -ENOMEM;
 	}
 	n->next = servers;
 	servers = n;
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 	server_start(n);
 	*out_sock = sv[1];
 	return 0;
@@ -436,7 +454,10 @@ static void *server_thread(void *arg)
 
 		if (m.op == FORK_HELLO) {
 			if (!s->mm) {
+				/* Under the lock: fork_reaped() reads it. */
+				servers_lock_take();
 				s->pid = (pid_t)m.a;
+				servers_lock_drop();
 				s->mm = uiommufd_mm_open(s->pid);
 			}
 			if (!s->mm)
@@ -486,9 +507,38 @@ static void *server_thread(void *arg)
 		server_reply(s, ret, ret < 0 ? err : 0, -1);
 	}
 	free(handles);
+	/* The child's files go before fork_reaped() may return. */
+	if (s->mm)
+		server_drop_all(s);
 	server_unlink(s);
 	server_free(s);
 	return NULL;
+}
+
+void fork_reaped(pid_t pid)
+{
+	struct timespec until, now, tick = { 0, 1000 * 1000 };
+
+	if (servers_lock_held) /* a signal handler inside our own lock */
+		return;
+	/* A server stuck for good must not hang the program's wait(). */
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += 10;
+	for (;;) {
+		struct fork_server *s;
+
+		servers_lock_take();
+		for (s = servers; s && s->pid != pid; s = s->next)
+			;
+		servers_lock_drop();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!s || now.tv_sec > until.tv_sec ||
+		    (now.tv_sec == until.tv_sec &&
+		     now.tv_nsec >= until.tv_nsec))
+			return;
+		/* Polled, not waited on: wait() may run in a signal handler */
+		nanosleep(&tick, NULL);
+	}
 }
 
 static void server_start(struct fork_server *s)
@@ -543,7 +593,7 @@ void fork_prepare_add(struct fork_conn *conn, void *file, uint64_t handle)
 {
 	struct fork_remap *r;
 
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 	if (!conn) {
 		if (!pending_server) {
 			int sv[2];
@@ -567,7 +617,7 @@ void fork_prepare_add(struct fork_conn *conn, void *file, uint64_t handle)
 	    grow((void **)&r->handles, &r->cap, r->nr + 1, sizeof(uint64_t)))
 		r->handles[r->nr++] = handle;
 out:
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 }
 
 void fork_prepare_end(void)
@@ -596,7 +646,7 @@ void fork_prepare_end(void)
 	}
 	/* Taken until fork_parent()/fork_child_end(): no server thread may
 	 * be caught halfway through its list in the child's copy. */
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 }
 
 static void remaps_clear(void)
@@ -615,7 +665,7 @@ void fork_parent(void)
 	struct fork_server *s = pending_server;
 	size_t i;
 
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 	/* The child's ends are the child's. */
 	for (i = 0; i < nr_remaps; i++)
 		if (remaps[i].new) {
@@ -630,10 +680,10 @@ void fork_parent(void)
 	pending_server = NULL;
 	if (!s)
 		return;
-	pthread_mutex_lock(&servers_lock);
+	servers_lock_take();
 	s->next = servers;
 	servers = s;
-	pthread_mutex_unlock(&servers_lock);
+	servers_lock_drop();
 	server_start(s);
 }
 
@@ -684,6 +734,7 @@ void fork_child_end(void)
 		free(s);
 	}
 	servers = NULL;
+	servers_lock_held = 0;
 	if (pending_server) {
 		close(pending_server->sock);
 		free(pending_server->files);

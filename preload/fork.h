@@ -67,4 +67,11 @@ void fork_client_release(struct fork_conn *c, uint64_t handle);
 /* One more file of this process uses @c. */
 void fork_conn_get(struct fork_conn *c);
 
+/*
+ * The program reaped child @pid: wait until its server here has finished
+ * the call it was in and dropped the child's files, as the kernel has
+ * closed a dead process's files before its parent can reap it.
+ */
+void fork_reaped(pid_t pid);
+
 #endif /* SHIM_FORK_H */

@@ -53,6 +53,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -109,6 +110,9 @@ REAL(__open64_2, int, (const char *, int))
 REAL(__openat_2, int, (int, const char *, int))
 REAL(__openat64_2, int, (int, const char *, int))
 REAL(close, int, (int))
+REAL(waitpid, pid_t, (pid_t, int *, int))
+REAL(wait4, pid_t, (pid_t, int *, int, struct rusage *))
+REAL(waitid, int, (idtype_t, id_t, siginfo_t *, int))
 REAL(fopen, FILE *, (const char *, const char *))
 REAL(fopen64, FILE *, (const char *, const char *))
 REAL(opendir, DIR *, (const char *))
@@ -2361,6 +2365,60 @@ SHIM_EXPORT off_t lseek(int fd, off_t off, int whence)
 	if (maybe_emulated(fd))
 		return node_lseek();
 	return real(lseek)(fd, off, whence);
+}
+
+/*
+ * Reaping a child: the kernel has closed a dead process's files before its
+ * parent can reap it, so a child's server here must first finish the call
+ * the child died in and drop what it held (fork.c).
+ */
+static void shim_reaped(pid_t pid, int status)
+{
+	if (pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
+		fork_reaped(pid);
+}
+
+SHIM_EXPORT pid_t waitpid(pid_t pid, int *wstatus, int options)
+{
+	int status = 0;
+	pid_t ret = real(waitpid)(pid, wstatus ? wstatus : &status, options);
+
+	if (ret > 0)
+		shim_reaped(ret, wstatus ? *wstatus : status);
+	return ret;
+}
+
+SHIM_EXPORT pid_t wait(int *wstatus)
+{
+	return waitpid(-1, wstatus, 0);
+}
+
+SHIM_EXPORT pid_t wait4(pid_t pid, int *wstatus, int options,
+			struct rusage *rusage)
+{
+	int status = 0;
+	pid_t ret =
+		real(wait4)(pid, wstatus ? wstatus : &status, options, rusage);
+
+	if (ret > 0)
+		shim_reaped(ret, wstatus ? *wstatus : status);
+	return ret;
+}
+
+SHIM_EXPORT pid_t wait3(int *wstatus, int options, struct rusage *rusage)
+{
+	return wait4(-1, wstatus, options, rusage);
+}
+
+SHIM_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options)
+{
+	int ret = real(waitid)(idtype, id, infop, options);
+
+	if (!ret && infop && infop->si_pid > 0 &&
+	    (infop->si_code == CLD_EXITED || infop->si_code == CLD_KILLED ||
+	     infop->si_code == CLD_DUMPED))
+		fork_reaped(infop->si_pid);
+	return ret;
 }
 
 SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence)

@@ -10,9 +10,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -474,6 +476,108 @@ static int exec_child(int fd)
 	return 0;
 }
 
+/*
+ * Once waitpid() has reaped a child, the child's files are closed, as in
+ * the kernel: its last reference to a context is gone at once.
+ */
+static void reaped_child_holds_nothing(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		int fd = open("/dev/iommu", O_RDWR);
+		pid_t pid;
+
+		assert_true(fd >= 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid) {
+			CHILD_CHECK(ioas_alloc(fd) > 0);
+			_exit(0);
+		}
+		close(fd);
+		assert_int_equal(wait_child(pid), 0);
+		assert_int_equal(nr_contexts(), 0);
+	}
+}
+
+static atomic_int reaped;
+
+static void on_sigchld(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		atomic_fetch_add(&reaped, 1);
+	errno = saved;
+}
+
+/* Reaping from a SIGCHLD handler, while the parent forks and calls. */
+static void sigchld_handler_reaps(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_sigchld }, old;
+	int fd = open("/dev/iommu", O_RDWR), i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	atomic_store(&reaped, 0);
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGCHLD, &sa, &old), 0);
+	for (i = 0; i < 20; i++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (!pid) {
+			CHILD_CHECK(ioas_alloc(fd) > 0);
+			_exit(0);
+		}
+		assert_true(ioas_alloc(fd) > 0);
+	}
+	for (i = 0; i < 10000 && atomic_load(&reaped) < 20; i++)
+		usleep(1000);
+	assert_int_equal(atomic_load(&reaped), 20);
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+	/* 20 IOASes of the parent's and 20 of the children's. */
+	assert_int_equal(destroy(fd, 40), 0);
+	close(fd);
+	wait_contexts(0);
+}
+
+/* A fault queue's fd inherited by a child: it polls and reads there too. */
+static void child_reads_fault_queue(void **state)
+{
+	int fd = open("/dev/iommu", O_RDWR), ffd;
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct iommu_hwpt_pgfault rec;
+	pid_t pid;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fa), 0);
+	ffd = (int)fa.out_fault_fd;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct pollfd p = { .fd = ffd, .events = POLLIN | POLLOUT };
+
+		CHILD_CHECK(poll(&p, 1, 0) == 1 && p.revents == POLLOUT);
+		CHILD_CHECK(read(ffd, &rec, sizeof(rec)) == 0);
+		CHILD_CHECK(read(ffd, &rec, 1) == -1 && errno == ESPIPE);
+		CHILD_CHECK(pread(ffd, &rec, sizeof(rec), 0) == -1 &&
+			    errno == ESPIPE);
+		_exit(0);
+	}
+	assert_int_equal(wait_child(pid), 0);
+	/* The queue is the parent's still: it refuses to go while open. */
+	assert_int_equal(destroy(fd, fa.out_fault_id), -EBUSY);
+	close(ffd);
+	assert_int_equal(destroy(fd, fa.out_fault_id), 0);
+	close(fd);
+	wait_contexts(0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +589,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(children_and_grandchild),
 		cmocka_unit_test(threaded_child),
 		cmocka_unit_test(child_killed),
+		cmocka_unit_test(reaped_child_holds_nothing),
+		cmocka_unit_test(sigchld_handler_reaps),
+		cmocka_unit_test(child_reads_fault_queue),
 		cmocka_unit_test(child_execs),
 	};
 
