@@ -187,6 +187,17 @@ static void fail_tasks_init(void)
 		       fail_tasks_atfork_child);
 }
 
+/*
+ * Registered before any frontend's fork handlers (a prioritised
+ * constructor runs before plain ones), so that ours prepare last: a
+ * frontend's prepare waits for calls in flight, which may be inside
+ * fail_task_self() wanting fail_tasks_lock.
+ */
+__attribute__((constructor(101))) static void fail_tasks_early_init(void)
+{
+	pthread_once(&fail_tasks_once, fail_tasks_init);
+}
+
 /* The calling thread's entry, joined on first use; NULL without memory. */
 static struct fail_task *fail_task_self(void)
 {
