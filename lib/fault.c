@@ -281,8 +281,7 @@ void iommufd_fault_destroy(struct iommufd_object *obj)
 	}
 	fault_respond_invalid(&free_list);
 	iommufd_free(fault->response);
-	if (fault->eventfd >= 0)
-		close(fault->eventfd);
+	uiommufd_private_fd_close(fault->eventfd);
 	pthread_mutex_destroy(&fault->lock);
 	pthread_mutex_destroy(&fault->mutex);
 }
@@ -304,8 +303,10 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	pthread_mutex_init(&fault->mutex, NULL);
 	pthread_mutex_init(&fault->lock, NULL);
 	/* Where the kernel allocates the queue's file (a few hundred bytes) */
-	fault->eventfd = iommufd_should_failslab(256) ? -1 :
-							eventfd(0, EFD_CLOEXEC);
+	fault->eventfd =
+		iommufd_should_failslab(256) ?
+			-1 :
+			uiommufd_private_fd_add(eventfd(0, EFD_CLOEXEC));
 	if (fault->eventfd < 0) {
 		rc = -ENOMEM;
 		goto out_abort;

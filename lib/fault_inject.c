@@ -150,7 +150,10 @@ static void fail_task_exit(void *arg)
 	free(t);
 }
 
-/* In a forked child only the forking thread exists, under a new TID. */
+/*
+ * In a forked child only the forking thread exists, under a new TID, and
+ * with no count armed: the kernel starts every new task at fail_nth 0.
+ */
 static void fail_tasks_atfork_child(void)
 {
 	struct fail_task *t = fail_tasks, *next;
@@ -163,6 +166,9 @@ static void fail_tasks_atfork_child(void)
 		if (t == fail_task_cur) {
 			t->tid = fail_gettid();
 			t->next = NULL;
+			atomic_store(&t->nth, 0);
+			atomic_store(&t->all_sites, false);
+			t->injected = false;
 			fail_tasks = t;
 		} else {
 			free(t);

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -222,4 +224,105 @@ UIOMMUFD_EXPORT int uiommufd_file_mmap(struct uiommufd_file *file,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- fds the library keeps for itself -------------------------------- */
+
+/*
+ * The library keeps fds of its own in the program's fd space (a fault
+ * queue's eventfd, a BAR's memfd, the duplicates of the program's
+ * interrupt eventfds, a forked child's pidfd; a frontend adds its own).
+ * A frontend that interposes close(), close_range() or closefrom() must
+ * leave these alone: the set is kept sorted for it, and its lock is held
+ * across fork() so that the child's copy is whole.
+ */
+static pthread_mutex_t private_lock = PTHREAD_MUTEX_INITIALIZER;
+static int *private_fds;
+static size_t nr_private_fds, cap_private_fds;
+static atomic_size_t nr_private;
+
+static void private_atfork_prepare(void)
+{
+	pthread_mutex_lock(&private_lock);
+}
+
+static void private_atfork_parent(void)
+{
+	pthread_mutex_unlock(&private_lock);
+}
+
+static void private_atfork_child(void)
+{
+	pthread_mutex_init(&private_lock, NULL);
+}
+
+/* Registered first, so that it prepares last (see fault_inject.c). */
+__attribute__((constructor(101))) static void private_fds_init(void)
+{
+	pthread_atfork(private_atfork_prepare, private_atfork_parent,
+		       private_atfork_child);
+}
+
+UIOMMUFD_EXPORT int uiommufd_private_fd_add(int fd)
+{
+	size_t i;
+	int *fds;
+
+	if (fd < 0)
+		return fd;
+	pthread_mutex_lock(&private_lock);
+	if (nr_private_fds == cap_private_fds) {
+		size_t cap = cap_private_fds ? cap_private_fds * 2 : 16;
+
+		/* Not iommufd_realloc_array(): no failure injected here. */
+		fds = realloc(private_fds, cap * sizeof(*fds));
+		if (!fds) {
+			pthread_mutex_unlock(&private_lock);
+			return fd; /* unprotected, but working */
+		}
+		private_fds = fds;
+		cap_private_fds = cap;
+	}
+	for (i = nr_private_fds; i && private_fds[i - 1] > fd; i--)
+		private_fds[i] = private_fds[i - 1];
+	private_fds[i] = fd;
+	atomic_store(&nr_private, ++nr_private_fds);
+	pthread_mutex_unlock(&private_lock);
+	return fd;
+}
+
+UIOMMUFD_EXPORT void uiommufd_private_fd_close(int fd)
+{
+	size_t i;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&private_lock);
+	for (i = 0; i < nr_private_fds && private_fds[i] != fd; i++)
+		;
+	if (i < nr_private_fds) {
+		memmove(private_fds + i, private_fds + i + 1,
+			(nr_private_fds - i - 1) * sizeof(*private_fds));
+		atomic_store(&nr_private, --nr_private_fds);
+	}
+	pthread_mutex_unlock(&private_lock);
+	/* The raw call: a frontend's close() refuses private fds. */
+	syscall(SYS_close, fd);
+}
+
+UIOMMUFD_EXPORT int uiommufd_private_fd_next(int from)
+{
+	int next = -1;
+	size_t i;
+
+	if (!atomic_load(&nr_private))
+		return -1;
+	pthread_mutex_lock(&private_lock);
+	for (i = 0; i < nr_private_fds; i++)
+		if (private_fds[i] >= from) {
+			next = private_fds[i];
+			break;
+		}
+	pthread_mutex_unlock(&private_lock);
+	return next;
 }

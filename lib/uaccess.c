@@ -475,7 +475,7 @@ static void mm_release(struct iommufd_umem *umem)
 {
 	struct uiommufd_mm *mm = to_mm(umem);
 
-	close(mm->pidfd);
+	uiommufd_private_fd_close(mm->pidfd);
 	pthread_mutex_destroy(&umem->pages_lock);
 	free(mm);
 }
@@ -500,7 +500,8 @@ UIOMMUFD_EXPORT struct uiommufd_mm *uiommufd_mm_open(pid_t pid)
 	mm = calloc(1, sizeof(*mm));
 	if (!mm)
 		return NULL;
-	mm->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	mm->pidfd =
+		uiommufd_private_fd_add((int)syscall(SYS_pidfd_open, pid, 0));
 	if (mm->pidfd < 0) {
 		free(mm);
 		return NULL;

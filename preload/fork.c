@@ -89,6 +89,7 @@ struct fork_server {
 	struct uiommufd_mm *mm;
 	void **files;
 	size_t nr, cap;
+	uint64_t *handles; /* the thread's receive buffer */
 	struct fork_server *next;
 };
 
@@ -149,19 +150,6 @@ void fork_init(const struct shim_fork_ops *o)
 	ops = o;
 }
 
-static int high_cloexec(int fd)
-{
-	int hi;
-
-	if (fd < 0)
-		return fd;
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, FORK_SOCK_MIN_FD);
-	if (hi < 0)
-		return fd;
-	syscall(SYS_close, fd);
-	return hi;
-}
-
 static bool grow(void **arr, size_t *cap, size_t need, size_t size)
 {
 	void *p;
@@ -178,6 +166,34 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t size)
 	*arr = p;
 	*cap = n;
 	return true;
+}
+
+static int high_cloexec(int fd)
+{
+	int hi;
+
+	if (fd < 0)
+		return fd;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, FORK_SOCK_MIN_FD);
+	if (hi < 0)
+		return fd;
+	syscall(SYS_close, fd);
+	return hi;
+}
+
+/*
+ * The sockets are the shim's, in the program's fd space: the program's
+ * close(), close_range() and closefrom() must leave them alone, so they
+ * are the library's private fds (uiommufd_private_fd_add()).
+ */
+static int private_fd(int fd)
+{
+	return uiommufd_private_fd_add(high_cloexec(fd));
+}
+
+static void private_close(int fd)
+{
+	uiommufd_private_fd_close(fd);
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -310,8 +326,8 @@ static void server_free(struct fork_server *s)
 		uiommufd_mm_gone(s->mm);
 		uiommufd_mm_put(s->mm);
 	}
-	if (s->sock >= 0)
-		close(s->sock);
+	private_close(s->sock);
+	free(s->handles);
 	free(s->files);
 	free(s);
 }
@@ -406,9 +422,10 @@ static int server_newconn(struct fork_server *s, const uint64_t *handles,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -errno;
-	n = server_new(high_cloexec(sv[0]));
+	sv[0] = private_fd(sv[0]);
+	n = server_new(sv[0]);
 	if (!n) {
-		close(sv[0]);
+		private_close(sv[0]);
 		close(sv[1]);
 		return -ENOMEM;
 	}
@@ -443,7 +460,9 @@ static void server_reply(struct fork_server *s, int64_t ret, int err,
 static void *server_thread(void *arg)
 {
 	struct fork_server *s = arg;
-	uint64_t *handles = malloc(FORK_MAX_HANDLES * sizeof(*handles));
+	/* Kept in @s, not only here: a forked child frees its copy. */
+	uint64_t *handles = s->handles =
+		malloc(FORK_MAX_HANDLES * sizeof(*handles));
 	size_t len, max = handles ? FORK_MAX_HANDLES * sizeof(*handles) : 0;
 	struct fork_msg m;
 
@@ -506,7 +525,6 @@ static void *server_thread(void *arg)
 		ops->put(file);
 		server_reply(s, ret, ret < 0 ? err : 0, -1);
 	}
-	free(handles);
 	/* The child's files go before fork_reaped() may return. */
 	if (s->mm)
 		server_drop_all(s);
@@ -527,8 +545,9 @@ void fork_reaped(pid_t pid)
 	for (;;) {
 		struct fork_server *s;
 
+		/* A server not yet told its child's pid may be @pid's. */
 		servers_lock_take();
-		for (s = servers; s && s->pid != pid; s = s->next)
+		for (s = servers; s && s->pid != pid && s->pid; s = s->next)
 			;
 		servers_lock_drop();
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -601,13 +620,14 @@ void fork_prepare_add(struct fork_conn *conn, void *file, uint64_t handle)
 			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
 				       0, sv))
 				goto out;
-			pending_server = server_new(high_cloexec(sv[0]));
+			sv[0] = private_fd(sv[0]);
+			pending_server = server_new(sv[0]);
 			if (!pending_server) {
-				close(sv[0]);
+				private_close(sv[0]);
 				close(sv[1]);
 				goto out;
 			}
-			pending_child_sock = high_cloexec(sv[1]);
+			pending_child_sock = private_fd(sv[1]);
 		}
 		(void)server_add(pending_server, file);
 		goto out;
@@ -636,13 +656,15 @@ void fork_prepare_end(void)
 		if (!send_msg(r->old->sock, &m, r->handles,
 			      r->nr * sizeof(uint64_t), -1) &&
 		    !recv_msg(r->old->sock, &reply, NULL, 0, NULL, &sock) &&
-		    reply.op == FORK_REPLY && !reply.ret && sock >= 0)
-			r->new = conn_new(high_cloexec(sock));
-		else if (sock >= 0)
+		    reply.op == FORK_REPLY && !reply.ret && sock >= 0) {
+			sock = private_fd(sock);
+			r->new = conn_new(sock);
+			if (!r->new)
+				private_close(sock);
+		} else if (sock >= 0) {
 			close(sock);
+		}
 		pthread_mutex_unlock(&r->old->lock);
-		if (!r->new &&sock >= 0)
-			close(sock);
 	}
 	/* Taken until fork_parent()/fork_child_end(): no server thread may
 	 * be caught halfway through its list in the child's copy. */
@@ -669,13 +691,13 @@ void fork_parent(void)
 	/* The child's ends are the child's. */
 	for (i = 0; i < nr_remaps; i++)
 		if (remaps[i].new) {
-			close(remaps[i].new->sock);
+			private_close(remaps[i].new->sock);
 			pthread_mutex_destroy(&remaps[i].new->lock);
 			free(remaps[i].new);
 		}
 	remaps_clear();
 	if (pending_child_sock >= 0)
-		close(pending_child_sock);
+		private_close(pending_child_sock);
 	pending_child_sock = -1;
 	pending_server = NULL;
 	if (!s)
@@ -729,20 +751,23 @@ void fork_child_end(void)
 	 */
 	for (s = servers; s; s = next) {
 		next = s->next;
-		close(s->sock);
+		private_close(s->sock);
+		/* Our copy of the memory handle (its pidfd with it). */
+		uiommufd_mm_put(s->mm);
+		free(s->handles);
 		free(s->files);
 		free(s);
 	}
 	servers = NULL;
 	servers_lock_held = 0;
 	if (pending_server) {
-		close(pending_server->sock);
+		private_close(pending_server->sock);
 		free(pending_server->files);
 		free(pending_server);
 		pending_server = NULL;
 	}
 	if (pending_child_sock >= 0) /* nothing inherited used it */
-		close(pending_child_sock);
+		private_close(pending_child_sock);
 	pending_child_sock = -1;
 	pthread_mutex_init(&servers_lock, NULL);
 
@@ -755,7 +780,7 @@ void fork_child_end(void)
 		if (remaps[i].new)
 			conn_hello(remaps[i].new);
 		/* The parent's link: all its files moved to the new one. */
-		close(old->sock);
+		private_close(old->sock);
 		pthread_mutex_destroy(&old->lock);
 		free(old);
 	}
@@ -769,13 +794,12 @@ void fork_conn_get(struct fork_conn *c)
 	atomic_fetch_add(&c->refs, 1);
 }
 
-static void conn_put(struct fork_conn *c)
+void fork_conn_put(struct fork_conn *c)
 {
 	if (atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
 	/* The server sees EOF and drops whatever is left. */
-	if (c->sock >= 0)
-		close(c->sock);
+	private_close(c->sock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -869,5 +893,5 @@ void fork_client_release(struct fork_conn *c, uint64_t handle)
 	if (!c->broken && send_msg(c->sock, &m, NULL, 0, -1))
 		c->broken = true;
 	pthread_mutex_unlock(&c->lock);
-	conn_put(c);
+	fork_conn_put(c);
 }

@@ -64,8 +64,10 @@ ssize_t fork_client_rw(struct fork_conn *c, uint64_t handle, int fd, void *buf,
 void fork_client_bye(struct fork_conn *c);
 /* The child's last reference to the file went. */
 void fork_client_release(struct fork_conn *c, uint64_t handle);
-/* One more file of this process uses @c. */
+/* One more user of @c (a file of this process, or a caller for a while) */
 void fork_conn_get(struct fork_conn *c);
+/* One less: the last one closes the link. */
+void fork_conn_put(struct fork_conn *c);
 
 /*
  * The program reaped child @pid: wait until its server here has finished

@@ -898,6 +898,11 @@ static int close_fd(int fd)
 	struct shim_file *f;
 	int ret;
 
+	/* Not the program's to close: as if nothing were open there. */
+	if (fd >= 0 && uiommufd_private_fd_next(fd) == fd) {
+		errno = EBADF;
+		return -1;
+	}
 	if (!maybe_emulated(fd))
 		return real(close)(fd);
 	/*
@@ -1151,8 +1156,15 @@ static int iommu_ioctl(struct shim_file *f, int fd, unsigned long request,
 	struct trace_call tc;
 	int ret, err;
 
-	if (f->proxy)
-		return fork_client_ioctl(f->conn, f->handle, fd, request, arg);
+	/* A child's call holds call_lock too: a fork waits for it. */
+	if (f->proxy) {
+		call_enter();
+		ret = fork_client_ioctl(f->conn, f->handle, fd, request, arg);
+		err = errno;
+		call_exit();
+		errno = err;
+		return ret;
+	}
 	call_enter();
 	if (shim_trace)
 		trace_begin_kind(&tc, fd, request, arg, trace_kind(f));
@@ -1245,7 +1257,8 @@ static void for_each_slot(void (*fn)(struct shim_file *f))
 
 static void prepare_slot(struct shim_file *f)
 {
-	if (f->fork_gen == fork_gen)
+	/* A fail-nth or knob file is the process's own: nothing to serve. */
+	if (f->fork_gen == fork_gen || is_fault_node(f->id.node))
 		return;
 	f->fork_gen = fork_gen;
 	if (!f->proxy)
@@ -1275,11 +1288,13 @@ static void atfork_parent(void)
 /* In the child: each distinct file once, counting its fds on the way. */
 static void child_slot(struct shim_file *f)
 {
-	have_proxies = true;
 	if (f->fork_gen != fork_gen) {
 		f->fork_gen = fork_gen;
 		f->fork_slots = 0;
-		if (!f->proxy) {
+		if (is_fault_node(f->id.node)) {
+			/* The child's own, as in the parent: no proxy. */
+		} else if (!f->proxy) {
+			have_proxies = true;
 			f->proxy = true;
 			f->handle = (uintptr_t)f;
 			f->proxy_kind =
@@ -1287,6 +1302,7 @@ static void child_slot(struct shim_file *f)
 					   -1;
 			f->conn = fork_child_conn(NULL);
 		} else if (f->conn) {
+			have_proxies = true;
 			f->conn = fork_child_conn(f->conn);
 		}
 	}
@@ -1359,12 +1375,21 @@ static ssize_t fork_op_rw(void *file, int fd, void *buf, size_t len,
 	struct shim_file *f = file;
 	enum uiommufd_file_kind kind;
 
+	ssize_t ret;
+	int err;
+
 	kind = f->lfile ? uiommufd_file_kind(f->lfile) : UIOMMUFD_FILE_OTHER;
 	if (kind != UIOMMUFD_FILE_VFIO_DEVICE && kind != UIOMMUFD_FILE_FAULT) {
 		errno = EINVAL;
 		return -1;
 	}
-	return device_rw1(f, fd, buf, len, off, write);
+	/* As any call into the library: a fork here waits for it. */
+	call_enter();
+	ret = device_rw1(f, fd, buf, len, off, write);
+	err = errno;
+	call_exit();
+	errno = err;
+	return ret;
 }
 
 static uint64_t fork_op_lookup(struct fork_conn *c, int fd)
@@ -1413,10 +1438,24 @@ static void atfork_child(void)
 	pthread_mutex_init(&orphans_lock, NULL);
 }
 
+/* The links a child's files use, each once, referenced (exit below). */
+#define SHIM_MAX_BYE 64
+static struct fork_conn *bye_conns[SHIM_MAX_BYE];
+static unsigned int nr_bye_conns;
+
 static void bye_slot(struct shim_file *f)
 {
-	if (f->proxy && f->conn)
-		fork_client_bye(f->conn);
+	unsigned int i;
+
+	if (!f->proxy || !f->conn)
+		return;
+	for (i = 0; i < nr_bye_conns; i++)
+		if (bye_conns[i] == f->conn)
+			return;
+	if (nr_bye_conns == SHIM_MAX_BYE)
+		return; /* the server sees EOF for the rest */
+	fork_conn_get(f->conn);
+	bye_conns[nr_bye_conns++] = f->conn;
 }
 
 /*
@@ -1426,11 +1465,26 @@ static void bye_slot(struct shim_file *f)
  */
 static void shim_exit_release(void)
 {
+	static pthread_mutex_t bye_lock = PTHREAD_MUTEX_INITIALIZER;
+	unsigned int i;
+
 	if (!have_proxies)
 		return;
+	/*
+	 * The links are called without table_lock: a call in flight on one
+	 * may need table_lock to answer its server (an fd lookup).
+	 */
+	pthread_mutex_lock(&bye_lock);
 	pthread_mutex_lock(&table_lock);
+	nr_bye_conns = 0;
 	for_each_slot(bye_slot);
 	pthread_mutex_unlock(&table_lock);
+	for (i = 0; i < nr_bye_conns; i++) {
+		fork_client_bye(bye_conns[i]);
+		fork_conn_put(bye_conns[i]);
+	}
+	nr_bye_conns = 0;
+	pthread_mutex_unlock(&bye_lock);
 }
 
 __attribute__((destructor)) static void shim_fini(void)
@@ -1637,6 +1691,38 @@ SHIM_EXPORT int close(int fd)
 	return close_fd(fd);
 }
 
+/*
+ * close_range() around the library's and the shim's own fds
+ * (uiommufd_private_fd_next()): the ranges between them. They are
+ * close-on-exec already, so CLOEXEC needs no care.
+ */
+static int close_range_around(unsigned int first, unsigned int last, int flags)
+{
+	unsigned int cur = first;
+
+	if (first > last || (flags & CLOSE_RANGE_CLOEXEC) ||
+	    uiommufd_private_fd_next(0) < 0)
+		return real(close_range)(first, last, flags);
+	while (cur <= last) {
+		int p = uiommufd_private_fd_next(cur > INT_MAX ? INT_MAX :
+								 (int)cur);
+		unsigned int end = p < 0 || (unsigned int)p > last ?
+					   last :
+					   (unsigned int)p - 1;
+
+		if (p >= 0 && (unsigned int)p == cur) {
+			cur++;
+			continue;
+		}
+		if (real(close_range)(cur, end, flags))
+			return -1;
+		if (end == last || end == UINT_MAX)
+			break;
+		cur = end + 2; /* past the private one */
+	}
+	return 0;
+}
+
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
 	struct shim_file *dropped = NULL;
@@ -1645,9 +1731,9 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	/* CLOSE_RANGE_CLOEXEC only marks the fds; nothing closes. */
 	if ((flags & CLOSE_RANGE_CLOEXEC) || first > last ||
 	    !any_emulated(first, last))
-		return real(close_range)(first, last, flags);
+		return close_range_around(first, last, flags);
 	table_change_begin();
-	ret = real(close_range)(first, last, flags);
+	ret = close_range_around(first, last, flags);
 	if (!ret)
 		dropped = forget_range_locked(first, last);
 	table_change_end();
@@ -1659,12 +1745,18 @@ SHIM_EXPORT void closefrom(int lowfd)
 {
 	struct shim_file *dropped;
 
-	if (lowfd < 0 || !any_emulated((unsigned int)lowfd, UINT_MAX)) {
+	if (lowfd < 0) {
 		real(closefrom)(lowfd);
 		return;
 	}
+	if (!any_emulated((unsigned int)lowfd, UINT_MAX)) {
+		if (close_range_around((unsigned int)lowfd, UINT_MAX, 0))
+			real(closefrom)(lowfd);
+		return;
+	}
 	table_change_begin();
-	real(closefrom)(lowfd);
+	if (close_range_around((unsigned int)lowfd, UINT_MAX, 0))
+		real(closefrom)(lowfd);
 	dropped = forget_range_locked((unsigned int)lowfd, UINT_MAX);
 	table_change_end();
 	put_dropped(dropped);

@@ -160,6 +160,28 @@ uiommufd_file_kind(struct uiommufd_file *file);
 UIOMMUFD_EXPORT int uiommufd_file_pollfd(struct uiommufd_file *file);
 
 /**
+ * uiommufd_private_fd_add() - count @fd among the fds the library keeps for
+ * itself (a fault queue's eventfd, a BAR's memfd, an interrupt eventfd's
+ * duplicate, a pidfd; a frontend adds its own). A frontend interposing
+ * close(), close_range() or closefrom() leaves these alone, as if nothing
+ * of the program's were open there (uiommufd_private_fd_next()).
+ * Return: @fd.
+ */
+UIOMMUFD_EXPORT int uiommufd_private_fd_add(int fd);
+
+/**
+ * uiommufd_private_fd_close() - forget @fd as private and close it (with the
+ * raw system call: a frontend's close() would refuse it).
+ */
+UIOMMUFD_EXPORT void uiommufd_private_fd_close(int fd);
+
+/**
+ * uiommufd_private_fd_next() - the lowest private fd at or above @from, or
+ * -1 if none.
+ */
+UIOMMUFD_EXPORT int uiommufd_private_fd_next(int from);
+
+/**
  * uiommufd_file_ioctl() - ioctl(2) on a library file's fd. Same contract
  * as uiommufd_ioctl(): the kernel's results and errno (ENOTTY for a file
  * without ioctls).

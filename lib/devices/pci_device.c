@@ -218,7 +218,7 @@ UIOMMUFD_EXPORT int uiommufd_pci_dev_add_bar(struct uiommufd_pci_dev *dev,
 			return rc;
 		}
 		b->mem = mem;
-		b->mem_fd = fd;
+		b->mem_fd = uiommufd_private_fd_add(fd);
 	}
 	b->size = size;
 	b->flags = flags;
@@ -323,7 +323,7 @@ void pci_dev_destroy(struct uiommufd_pci_dev *dev)
 		if (dev->bars[i].mem)
 			munmap(dev->bars[i].mem, dev->bars[i].size);
 		if (dev->bars[i].mem_fd >= 0)
-			close(dev->bars[i].mem_fd);
+			uiommufd_private_fd_close(dev->bars[i].mem_fd);
 	}
 	pci_dev_irqs_off(dev);
 	pthread_rwlock_destroy(&dev->iommu_dev.domain_lock);
@@ -517,7 +517,7 @@ int pci_eventfd_dup(int fd)
 		syscall(SYS_close, dup);
 		return -EINVAL;
 	}
-	return (int)dup;
+	return uiommufd_private_fd_add((int)dup);
 }
 
 void pci_eventfd_signal(int fd)
@@ -530,8 +530,7 @@ void pci_eventfd_signal(int fd)
 
 static void eventfd_drop(int *fd)
 {
-	if (*fd >= 0)
-		syscall(SYS_close, *fd);
+	uiommufd_private_fd_close(*fd);
 	*fd = -1;
 }
 

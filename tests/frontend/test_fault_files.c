@@ -602,7 +602,10 @@ static void knobs_drive_injection(void **state)
 	alloc_once(0);
 }
 
-/* A forked child's fail-nth is its own, under its own PID. */
+/*
+ * A forked child's fail-nth is its own, under its own PID, and starts at
+ * 0 as every new task's does in the kernel.
+ */
 static void fail_nth_fork(void **state)
 {
 	pid_t pid;
@@ -623,9 +626,9 @@ static void fail_nth_fork(void **state)
 		char buf[32];
 		int ok;
 
-		/* The count is the forking thread's, copied. */
+		/* Not the forking thread's count: none. */
 		ok = get("/proc/self/fail-nth", buf, sizeof(buf)) == 2 &&
-		     !strcmp(buf, "5\n");
+		     !strcmp(buf, "0\n");
 		ok = ok && put("/proc/self/fail-nth", "1") == 1;
 		ok = ok && open("/dev/iommu", O_RDWR) == -1 && errno == ENOMEM;
 		_exit(ok ? 0 : 1);

@@ -578,6 +578,56 @@ static void child_reads_fault_queue(void **state)
 	wait_contexts(0);
 }
 
+/*
+ * The sockets the shim keeps for a child are not the program's: closing
+ * every fd (close_range, closefrom, close of each number) leaves the
+ * child's inherited fds working.
+ */
+static void private_sockets_survive_close_all(void **state)
+{
+	int sync[2], fd, i, found;
+	pid_t pid;
+	char c = 0;
+
+	(void)state;
+	assert_int_equal(pipe(sync), 0);
+	fd = open("/dev/iommu", O_RDWR);
+	assert_true(fd > sync[1]);
+	assert_int_equal(ioas_alloc(fd), 1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		close(sync[1]);
+		CHILD_CHECK(read(sync[0], &c, 1) == 1);
+		CHILD_CHECK(ioas_alloc(fd) == 2);
+		_exit(0);
+	}
+	/* The shim's socket for the child: not an fd of the program's. */
+	for (i = 900, found = 0; i < 4096; i++) {
+		char path[64], link[64];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 7 || strncmp(link, "socket:", 7))
+			continue;
+		found++;
+		assert_int_equal(close(i), -1);
+		assert_int_equal(errno, EBADF);
+	}
+	assert_true(found >= 1);
+	/* Every fd from the context's up closed, in every way. */
+	for (i = fd + 1; i < 4096; i++)
+		close(i);
+	assert_int_equal(close_range((unsigned int)fd, ~0U, 0), 0);
+	closefrom(fd);
+	assert_int_equal(write(sync[1], &c, 1), 1);
+	assert_int_equal(wait_child(pid), 0);
+	close(sync[0]);
+	close(sync[1]);
+	wait_contexts(0);
+}
+
 int main(int argc, char **argv)
 {
 	/* The build's meson sets it: see tests/frontend/meson.build. */
@@ -598,6 +648,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(reaped_child_holds_nothing),
 		cmocka_unit_test(sigchld_handler_reaps),
 		cmocka_unit_test(child_reads_fault_queue),
+		cmocka_unit_test(private_sockets_survive_close_all),
 		cmocka_unit_test(child_execs),
 	};
 

@@ -263,6 +263,10 @@ static void builtin_fd_polls(void **state)
 	assert_int_equal(uiommufd_file_kind(s.file), UIOMMUFD_FILE_FAULT);
 	assert_true(uiommufd_file_pollfd(s.file) >= 0);
 	assert_int_not_equal(uiommufd_file_pollfd(s.file), s.fd);
+	/* The library's own eventfd is private: a frontend's close spares it */
+	assert_int_equal(uiommufd_private_fd_next(uiommufd_file_pollfd(s.file)),
+			 uiommufd_file_pollfd(s.file));
+	assert_int_not_equal(uiommufd_private_fd_next(s.fd), s.fd);
 	p = (struct pollfd){ .fd = s.fd, .events = POLLIN | POLLOUT };
 	assert_int_equal(poll(&p, 1, 0), 1);
 	assert_int_equal(p.revents, POLLOUT);
