@@ -240,6 +240,22 @@ static pthread_mutex_t private_lock = PTHREAD_MUTEX_INITIALIZER;
 static int *private_fds;
 static size_t nr_private_fds, cap_private_fds;
 static atomic_size_t nr_private;
+/* The same set for the fds below PRIVATE_BITS, read without the lock:
+ * a frontend asks on every close(). */
+#define PRIVATE_BITS 65536
+static _Atomic uint64_t private_bits[PRIVATE_BITS / 64];
+
+static void private_bit(int fd, bool on)
+{
+	uint64_t bit = 1ULL << (fd % 64);
+
+	if (fd >= PRIVATE_BITS)
+		return;
+	if (on)
+		atomic_fetch_or(&private_bits[fd / 64], bit);
+	else
+		atomic_fetch_and(&private_bits[fd / 64], ~bit);
+}
 
 static void private_atfork_prepare(void)
 {
@@ -286,6 +302,7 @@ UIOMMUFD_EXPORT int uiommufd_private_fd_add(int fd)
 	for (i = nr_private_fds; i && private_fds[i - 1] > fd; i--)
 		private_fds[i] = private_fds[i - 1];
 	private_fds[i] = fd;
+	private_bit(fd, true);
 	atomic_store(&nr_private, ++nr_private_fds);
 	pthread_mutex_unlock(&private_lock);
 	return fd;
@@ -303,6 +320,7 @@ UIOMMUFD_EXPORT void uiommufd_private_fd_close(int fd)
 	if (i < nr_private_fds) {
 		memmove(private_fds + i, private_fds + i + 1,
 			(nr_private_fds - i - 1) * sizeof(*private_fds));
+		private_bit(fd, false);
 		atomic_store(&nr_private, --nr_private_fds);
 	}
 	pthread_mutex_unlock(&private_lock);
@@ -325,4 +343,14 @@ UIOMMUFD_EXPORT int uiommufd_private_fd_next(int from)
 		}
 	pthread_mutex_unlock(&private_lock);
 	return next;
+}
+
+UIOMMUFD_EXPORT bool uiommufd_fd_is_private(int fd)
+{
+	if (fd < 0 || !atomic_load(&nr_private))
+		return false;
+	if (fd < PRIVATE_BITS)
+		return atomic_load(&private_bits[fd / 64]) &
+		       (1ULL << (fd % 64));
+	return uiommufd_private_fd_next(fd) == fd;
 }

@@ -267,7 +267,7 @@ static void hwpt_attach_handle_put(struct iommufd_hw_pagetable *hwpt,
 	iommufd_free(handle);
 }
 
-/* Caller holds idev->lock. */
+/* Caller holds idev->lock; attaching over another domain replaces it. */
 static int iommufd_hwpt_attach_device(struct iommufd_hw_pagetable *hwpt,
 				      struct iommufd_device *idev)
 {
@@ -299,22 +299,11 @@ int iommufd_hwpt_replace_device(struct iommufd_device *idev,
 				struct iommufd_hw_pagetable *old)
 {
 	struct iommufd_attach_handle *old_handle = idev->dev->attach_handle;
-	struct iommufd_attach_handle *handle;
-	int rc;
+	int rc = iommufd_hwpt_attach_device(hwpt, idev);
 
-	rc = hwpt_attach_handle_get(hwpt, idev, &handle);
-	if (rc)
-		return rc;
-	rc = iommu_attach_device_handle(hwpt->domain, idev->dev, handle);
-	if (rc) {
-		if (handle) {
-			iommufd_fault_iopf_disable(idev);
-			iommufd_free(handle);
-		}
-		return rc;
-	}
-	hwpt_attach_handle_put(old, idev, old_handle);
-	return 0;
+	if (!rc)
+		hwpt_attach_handle_put(old, idev, old_handle);
+	return rc;
 }
 
 /* Attach @idev to @hwpt: -EINVAL if it is attached elsewhere already. */

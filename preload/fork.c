@@ -191,11 +191,6 @@ static int private_fd(int fd)
 	return uiommufd_private_fd_add(high_cloexec(fd));
 }
 
-static void private_close(int fd)
-{
-	uiommufd_private_fd_close(fd);
-}
-
 /* ---- messages ---------------------------------------------------------- */
 
 static int send_msg(int sock, const struct fork_msg *m, const void *extra,
@@ -326,7 +321,7 @@ static void server_free(struct fork_server *s)
 		uiommufd_mm_gone(s->mm);
 		uiommufd_mm_put(s->mm);
 	}
-	private_close(s->sock);
+	uiommufd_private_fd_close(s->sock);
 	free(s->handles);
 	free(s->files);
 	free(s);
@@ -425,7 +420,7 @@ static int server_newconn(struct fork_server *s, const uint64_t *handles,
 	sv[0] = private_fd(sv[0]);
 	n = server_new(sv[0]);
 	if (!n) {
-		private_close(sv[0]);
+		uiommufd_private_fd_close(sv[0]);
 		close(sv[1]);
 		return -ENOMEM;
 	}
@@ -623,7 +618,7 @@ void fork_prepare_add(struct fork_conn *conn, void *file, uint64_t handle)
 			sv[0] = private_fd(sv[0]);
 			pending_server = server_new(sv[0]);
 			if (!pending_server) {
-				private_close(sv[0]);
+				uiommufd_private_fd_close(sv[0]);
 				close(sv[1]);
 				goto out;
 			}
@@ -660,7 +655,7 @@ void fork_prepare_end(void)
 			sock = private_fd(sock);
 			r->new = conn_new(sock);
 			if (!r->new)
-				private_close(sock);
+				uiommufd_private_fd_close(sock);
 		} else if (sock >= 0) {
 			close(sock);
 		}
@@ -691,13 +686,13 @@ void fork_parent(void)
 	/* The child's ends are the child's. */
 	for (i = 0; i < nr_remaps; i++)
 		if (remaps[i].new) {
-			private_close(remaps[i].new->sock);
+			uiommufd_private_fd_close(remaps[i].new->sock);
 			pthread_mutex_destroy(&remaps[i].new->lock);
 			free(remaps[i].new);
 		}
 	remaps_clear();
 	if (pending_child_sock >= 0)
-		private_close(pending_child_sock);
+		uiommufd_private_fd_close(pending_child_sock);
 	pending_child_sock = -1;
 	pending_server = NULL;
 	if (!s)
@@ -751,7 +746,7 @@ void fork_child_end(void)
 	 */
 	for (s = servers; s; s = next) {
 		next = s->next;
-		private_close(s->sock);
+		uiommufd_private_fd_close(s->sock);
 		/* Our copy of the memory handle (its pidfd with it). */
 		uiommufd_mm_put(s->mm);
 		free(s->handles);
@@ -761,13 +756,13 @@ void fork_child_end(void)
 	servers = NULL;
 	servers_lock_held = 0;
 	if (pending_server) {
-		private_close(pending_server->sock);
+		uiommufd_private_fd_close(pending_server->sock);
 		free(pending_server->files);
 		free(pending_server);
 		pending_server = NULL;
 	}
 	if (pending_child_sock >= 0) /* nothing inherited used it */
-		private_close(pending_child_sock);
+		uiommufd_private_fd_close(pending_child_sock);
 	pending_child_sock = -1;
 	pthread_mutex_init(&servers_lock, NULL);
 
@@ -780,7 +775,7 @@ void fork_child_end(void)
 		if (remaps[i].new)
 			conn_hello(remaps[i].new);
 		/* The parent's link: all its files moved to the new one. */
-		private_close(old->sock);
+		uiommufd_private_fd_close(old->sock);
 		pthread_mutex_destroy(&old->lock);
 		free(old);
 	}
@@ -799,7 +794,7 @@ void fork_conn_put(struct fork_conn *c)
 	if (atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
 	/* The server sees EOF and drops whatever is left. */
-	private_close(c->sock);
+	uiommufd_private_fd_close(c->sock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -899,7 +899,7 @@ static int close_fd(int fd)
 	int ret;
 
 	/* Not the program's to close: as if nothing were open there. */
-	if (fd >= 0 && uiommufd_private_fd_next(fd) == fd) {
+	if (uiommufd_fd_is_private(fd)) {
 		errno = EBADF;
 		return -1;
 	}

@@ -182,6 +182,12 @@ UIOMMUFD_EXPORT void uiommufd_private_fd_close(int fd);
 UIOMMUFD_EXPORT int uiommufd_private_fd_next(int from);
 
 /**
+ * uiommufd_fd_is_private() - is @fd one of them? Cheap enough for every
+ * close().
+ */
+UIOMMUFD_EXPORT bool uiommufd_fd_is_private(int fd);
+
+/**
  * uiommufd_file_ioctl() - ioctl(2) on a library file's fd. Same contract
  * as uiommufd_ioctl(): the kernel's results and errno (ENOTTY for a file
  * without ioctls).

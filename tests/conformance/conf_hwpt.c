@@ -24,17 +24,6 @@
 #define AP_START ((uint64_t)MOCK_APERTURE_START)
 #define AP_LAST ((uint64_t)MOCK_APERTURE_LAST)
 
-static int replace(int fd, uint32_t stdev_id, uint32_t pt_id)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
-		.id = stdev_id,
-		.mock_domain_replace = { .pt_id = pt_id },
-	};
-
-	return conf_test_cmd(fd, &cmd);
-}
-
 static uint32_t hwpt_alloc_at(const char *file, int line, int fd,
 			      uint32_t dev_id, uint32_t pt_id, uint32_t flags)
 {
@@ -411,12 +400,12 @@ CONF_TEST(hwpt_dirty_domain_refuses_no_dirty_device)
 	EXPECT_ERRNO(EINVAL,
 		     conf_mock_domain(fd, true, h, MOCK_FLAGS_DEVICE_NO_DIRTY,
 				      NULL));
-	EXPECT_ERRNO(EINVAL, replace(fd, nd.stdev_id, h));
+	EXPECT_ERRNO(EINVAL, conf_mock_replace(fd, nd.stdev_id, h, NULL));
 	/* The automatic domain was not the dirty-tracking one. */
 	EXPECT_EQ(nd.hwpt_id, dev.hwpt_id);
 	ok = mock_domain_flags(fd, h, MOCK_FLAGS_DEVICE_HUGE_IOVA);
 	EXPECT_EQ(ok.hwpt_id, h);
-	EXPECT_OK(replace(fd, dev.stdev_id, h));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, h, NULL));
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, h));
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, nd.hwpt_id));
 }

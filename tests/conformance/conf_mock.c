@@ -28,20 +28,6 @@
 #define AP_START ((uint64_t)MOCK_APERTURE_START)
 #define AP_LAST ((uint64_t)MOCK_APERTURE_LAST)
 
-static int replace(int fd, uint32_t stdev_id, uint32_t pt_id, uint32_t *out)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
-		.id = stdev_id,
-		.mock_domain_replace = { .pt_id = pt_id },
-	};
-	int rc = conf_test_cmd(fd, &cmd);
-
-	if (!rc && out)
-		*out = cmd.mock_domain_replace.pt_id;
-	return rc;
-}
-
 static int add_reserved(int fd, uint32_t ioas, uint64_t start, uint64_t len)
 {
 	struct iommu_test_cmd cmd = {
@@ -419,7 +405,7 @@ CONF_TEST(mock_destroy_device_ebusy)
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.idev_id));
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.idev_id));
 	/* ... and still works. */
-	EXPECT_OK(replace(fd, dev.stdev_id, ioas, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, ioas, &pt));
 	EXPECT_EQ(pt, dev.hwpt_id);
 	EXPECT_OK(conf_destroy(fd, dev.stdev_id));
 	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.idev_id));
@@ -491,7 +477,7 @@ CONF_TEST(mock_destroy_stdev_keeps_allocated_hwpt)
 
 	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &hwpt));
 	EXPECT_EQ(hwpt, 5);
-	EXPECT_OK(replace(fd, dev.stdev_id, hwpt, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, hwpt, &pt));
 	EXPECT_EQ(pt, hwpt);
 	/* The automatic domain went when its last device left. */
 	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.hwpt_id));
@@ -911,7 +897,7 @@ CONF_TEST(mock_map_readonly_memory)
 	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, 2 * PAGE_SZ, va));
 	EXPECT_OK(conf_check_refs(fd, va, 2 * PAGE_SZ, 1));
 	/* Nor can the writeable mapping join a domain later. */
-	EXPECT_ERRNO(EFAULT, replace(fd, dev.stdev_id, plain, NULL));
+	EXPECT_ERRNO(EFAULT, conf_mock_replace(fd, dev.stdev_id, plain, NULL));
 	EXPECT_ERRNO(EFAULT, conf_hwpt_alloc(fd, dev.idev_id, plain, 0, NULL));
 }
 
@@ -1090,7 +1076,7 @@ CONF_TEST(mock_replace_to_other_ioas)
 	map_fixed(fd, ioas2, va + PAGE_SZ, PAGE_SZ, AP_START);
 	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
 	EXPECT_OK(conf_check_refs(fd, va + PAGE_SZ, PAGE_SZ, 0));
-	EXPECT_OK(replace(fd, dev.stdev_id, ioas2, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, ioas2, &pt));
 	EXPECT_EQ(pt, 6);
 	/* The old automatic domain is gone, the new one holds the pins. */
 	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.hwpt_id));
@@ -1103,7 +1089,7 @@ CONF_TEST(mock_replace_to_other_ioas)
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, ioas2));
 	/* Back to the first ID's replacement: a fresh domain again. */
 	ioas = ioas_alloc(fd);
-	EXPECT_OK(replace(fd, dev.stdev_id, ioas, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, ioas, &pt));
 	EXPECT_EQ(pt, 4);
 	EXPECT_OK(conf_destroy(fd, ioas2));
 }
@@ -1116,10 +1102,10 @@ CONF_TEST(mock_replace_same_target)
 	uint32_t pt = 0;
 
 	/* Replacing by what is attached changes nothing. */
-	EXPECT_OK(replace(fd, dev.stdev_id, dev.hwpt_id, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, dev.hwpt_id, &pt));
 	EXPECT_EQ(pt, dev.hwpt_id);
 	pt = 0;
-	EXPECT_OK(replace(fd, dev.stdev_id, ioas, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, ioas, &pt));
 	EXPECT_EQ(pt, dev.hwpt_id);
 	EXPECT_EQ(ioas_alloc(fd), 5);
 }
@@ -1136,17 +1122,17 @@ CONF_TEST(mock_replace_hwpt_rotation)
 	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas, 0, &h0));
 	EXPECT_OK(conf_hwpt_alloc(fd, dev.idev_id, ioas,
 				  IOMMU_HWPT_ALLOC_NEST_PARENT, &h1));
-	EXPECT_OK(replace(fd, dev.stdev_id, h0, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, h0, &pt));
 	EXPECT_EQ(pt, h0);
 	EXPECT_ERRNO(ENOENT, conf_destroy(fd, dev.hwpt_id));
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, h0));
-	EXPECT_OK(replace(fd, dev.stdev_id, h1, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, h1, &pt));
 	EXPECT_EQ(pt, h1);
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, h1));
 	/* A HWPT the user allocated is not destroyed by leaving it. */
 	EXPECT_OK(conf_check_map(fd, h0, AP_START, PAGE_SZ, va));
 	/* Back to the IOAS: a new automatic domain, not h0 nor h1. */
-	EXPECT_OK(replace(fd, dev.stdev_id, ioas, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, ioas, &pt));
 	EXPECT_EQ(pt, dev.hwpt_id);
 	EXPECT_OK(conf_check_map(fd, pt, AP_START, PAGE_SZ, va));
 	EXPECT_OK(conf_destroy(fd, h1));
@@ -1163,18 +1149,20 @@ CONF_TEST(mock_replace_errors)
 	uint32_t bad = ioas_alloc(fd);
 	uint32_t pt = 0;
 
-	EXPECT_ERRNO(ENOENT, replace(fd, 99, ioas, &pt));
-	EXPECT_ERRNO(ENOENT, replace(fd, 0, ioas, &pt));
+	EXPECT_ERRNO(ENOENT, conf_mock_replace(fd, 99, ioas, &pt));
+	EXPECT_ERRNO(ENOENT, conf_mock_replace(fd, 0, ioas, &pt));
 	/* Only the selftest object names the device here. */
-	EXPECT_ERRNO(ENOENT, replace(fd, dev.idev_id, ioas, &pt));
-	EXPECT_ERRNO(ENOENT, replace(fd, dev.hwpt_id, ioas, &pt));
-	EXPECT_ERRNO(ENOENT, replace(fd, ioas, ioas, &pt));
-	EXPECT_ERRNO(ENOENT, replace(fd, dev.stdev_id, 99, &pt));
-	EXPECT_ERRNO(EINVAL, replace(fd, dev.stdev_id, dev.idev_id, &pt));
-	EXPECT_ERRNO(EINVAL, replace(fd, dev.stdev_id, dev.stdev_id, &pt));
+	EXPECT_ERRNO(ENOENT, conf_mock_replace(fd, dev.idev_id, ioas, &pt));
+	EXPECT_ERRNO(ENOENT, conf_mock_replace(fd, dev.hwpt_id, ioas, &pt));
+	EXPECT_ERRNO(ENOENT, conf_mock_replace(fd, ioas, ioas, &pt));
+	EXPECT_ERRNO(ENOENT, conf_mock_replace(fd, dev.stdev_id, 99, &pt));
+	EXPECT_ERRNO(EINVAL,
+		     conf_mock_replace(fd, dev.stdev_id, dev.idev_id, &pt));
+	EXPECT_ERRNO(EINVAL,
+		     conf_mock_replace(fd, dev.stdev_id, dev.stdev_id, &pt));
 	/* A target IOAS with a mapping outside the aperture. */
 	map_fixed(fd, bad, va, PAGE_SZ, 0x1000);
-	EXPECT_ERRNO(EADDRINUSE, replace(fd, dev.stdev_id, bad, &pt));
+	EXPECT_ERRNO(EADDRINUSE, conf_mock_replace(fd, dev.stdev_id, bad, &pt));
 	EXPECT_RANGES(fd, bad, 1, whole_space);
 	/* The device is still on its domain; nothing else was created. */
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, dev.hwpt_id));
@@ -1193,11 +1181,12 @@ CONF_TEST(mock_replace_keeps_attached_on_failure)
 
 	map_fixed(fd, ioas, va, PAGE_SZ, AP_START);
 	map_fixed(fd, other, va, PAGE_SZ, 0x1000);
-	EXPECT_ERRNO(EADDRINUSE, replace(fd, dev.stdev_id, other, &pt));
+	EXPECT_ERRNO(EADDRINUSE,
+		     conf_mock_replace(fd, dev.stdev_id, other, &pt));
 	EXPECT_OK(conf_check_map(fd, dev.hwpt_id, AP_START, PAGE_SZ, va));
 	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 1));
 	EXPECT_EQ(unmap(fd, other, 0, UINT64_MAX), PAGE_SZ);
-	EXPECT_OK(replace(fd, dev.stdev_id, other, &pt));
+	EXPECT_OK(conf_mock_replace(fd, dev.stdev_id, other, &pt));
 	EXPECT_EQ(pt, 6);
 	EXPECT_OK(conf_check_refs(fd, va, PAGE_SZ, 0));
 }

@@ -144,17 +144,6 @@ static int invalidate(int fd, uint32_t hwpt, const void *reqs, uint32_t type,
 	return rc;
 }
 
-static int replace(int fd, uint32_t stdev_id, uint32_t pt_id)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
-		.id = stdev_id,
-		.mock_domain_replace = { .pt_id = pt_id },
-	};
-
-	return conf_test_cmd(fd, &cmd);
-}
-
 static int fault_alloc(int fd, uint32_t flags, uint32_t *id, int *ffd)
 {
 	struct iommu_fault_alloc cmd = {
@@ -356,16 +345,16 @@ CONF_TEST(nested_attach_replace_destroy)
 	struct nest n = nest_setup();
 	uint32_t second = nested(n.fd, n.dev.idev_id, n.parent, 0);
 
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, n.nested));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, n.nested, NULL));
 	EXPECT_ERRNO(EBUSY, conf_destroy(n.fd, n.nested));
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, second));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, second, NULL));
 	EXPECT_ERRNO(EBUSY, conf_destroy(n.fd, second));
 	EXPECT_OK(conf_destroy(n.fd, n.nested));
 	/* Back to the parent, then to the IOAS (a new automatic domain). */
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, n.parent));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, n.parent, NULL));
 	EXPECT_OK(conf_destroy(n.fd, second));
 	EXPECT_ERRNO(EBUSY, conf_destroy(n.fd, n.parent));
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, n.ioas));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, n.ioas, NULL));
 	EXPECT_OK(conf_destroy(n.fd, n.parent));
 }
 
@@ -657,7 +646,7 @@ static struct nest iopf_setup_at(const char *file, int line, int *ffd,
 	*ffd = fault_queue_at(file, line, n.fd, &fault_id);
 	*iopf_hwpt = nested_at(file, line, n.fd, n.dev.idev_id, n.parent,
 			       FAULT_VALID, fault_id, IOMMU_TEST_IOTLB_DEFAULT);
-	if (replace(n.fd, n.dev.stdev_id, *iopf_hwpt))
+	if (conf_mock_replace(n.fd, n.dev.stdev_id, *iopf_hwpt, NULL))
 		conf_fail(file, line, "replace onto the IOPF HWPT: %s",
 			  conf_errname(errno));
 	return n;
@@ -771,17 +760,17 @@ CONF_TEST(fault_only_through_iopf_hwpt)
 	char buf[REC_SIZE];
 
 	/* A nested HWPT without a queue: the request goes nowhere. */
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, n.nested));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, n.nested, NULL));
 	EXPECT_OK(trigger_iopf(n.fd, n.dev.idev_id, 1, 2, 0x1000));
 	EXPECT_OK(trigger_iopf(n.fd, n.dev.idev_id, 0, 2, 0x1000));
 	/* Nor on the paging parent. */
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, n.parent));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, n.parent, NULL));
 	EXPECT_OK(trigger_iopf(n.fd, n.dev.idev_id, 1, 2, 0x1000));
 	EXPECT_OK(trigger_iopf(n.fd, n.dev.idev_id, 0, 2, 0x1000));
 	EXPECT_EQ(poll_events(ffd), POLLOUT);
 	EXPECT_EQ(read(ffd, buf, sizeof(buf)), 0);
 	/* Another device never attached to it reaches it neither. */
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, hwpt));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, hwpt, NULL));
 	struct conf_mock_dev other = mock_domain(n.fd, n.ioas);
 	EXPECT_OK(trigger_iopf(n.fd, other.idev_id, 1, 2, 0x1000));
 	EXPECT_EQ(read(ffd, buf, sizeof(buf)), 0);
@@ -804,12 +793,12 @@ CONF_TEST(fault_auto_response_on_detach)
 	EXPECT_EQ(rec.cookie, 1);
 	EXPECT_EQ(poll_events(ffd), POLLIN | POLLOUT);
 	/* Leaving the HWPT answers both: nothing to read or answer. */
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, n.parent));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, n.parent, NULL));
 	EXPECT_EQ(poll_events(ffd), POLLOUT);
 	EXPECT_EQ(read(ffd, &rec, REC_SIZE), 0);
 	EXPECT_ERRNO(EINVAL, respond(ffd, 1, 0));
 	/* Coming back starts afresh. */
-	EXPECT_OK(replace(n.fd, n.dev.stdev_id, hwpt));
+	EXPECT_OK(conf_mock_replace(n.fd, n.dev.stdev_id, hwpt, NULL));
 	EXPECT_OK(trigger_iopf(n.fd, n.dev.idev_id, 1, 3, 0x3000));
 	EXPECT_EQ(read(ffd, &rec, REC_SIZE), REC_SIZE);
 	EXPECT_EQ(rec.grpid, 3);
@@ -833,15 +822,15 @@ CONF_TEST(fault_two_hwpts_one_queue)
 
 	ha = nested_iopf(fd, a.idev_id, parent, fault_id);
 	hb = nested_iopf(fd, b.idev_id, parent, fault_id);
-	EXPECT_OK(replace(fd, a.stdev_id, ha));
-	EXPECT_OK(replace(fd, b.stdev_id, hb));
+	EXPECT_OK(conf_mock_replace(fd, a.stdev_id, ha, NULL));
+	EXPECT_OK(conf_mock_replace(fd, b.stdev_id, hb, NULL));
 	EXPECT_OK(trigger_iopf(fd, b.idev_id, 1, 5, 0x5000));
 	EXPECT_OK(trigger_iopf(fd, a.idev_id, 1, 6, 0x6000));
 	EXPECT_EQ(read(ffd, rec, sizeof(rec)), sizeof(rec));
 	EXPECT_EQ(rec[0].dev_id, b.idev_id);
 	EXPECT_EQ(rec[1].dev_id, a.idev_id);
 	/* Only b's request is answered when b leaves. */
-	EXPECT_OK(replace(fd, b.stdev_id, ioas));
+	EXPECT_OK(conf_mock_replace(fd, b.stdev_id, ioas, NULL));
 	EXPECT_ERRNO(EINVAL, respond(ffd, rec[0].cookie, 0));
 	EXPECT_EQ(respond(ffd, rec[1].cookie, 0), RESP_SIZE);
 	EXPECT_ERRNO(EBUSY, conf_destroy(fd, fault_id));

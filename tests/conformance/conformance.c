@@ -731,6 +731,20 @@ struct conf_mock_dev conf_mock_domain_at(const char *file, int line, int fd,
 	return dev;
 }
 
+int conf_mock_replace(int fd, uint32_t stdev_id, uint32_t pt_id, uint32_t *out)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = stdev_id,
+		.mock_domain_replace = { .pt_id = pt_id },
+	};
+	int rc = conf_test_cmd(fd, &cmd);
+
+	if (!rc && out)
+		*out = cmd.mock_domain_replace.pt_id;
+	return rc;
+}
+
 int conf_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		    uint32_t *out)
 {

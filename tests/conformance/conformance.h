@@ -224,6 +224,11 @@ struct conf_mock_dev {
  */
 int conf_mock_domain(int fd, bool flags_op, uint32_t pt_id, uint32_t dev_flags,
 		     struct conf_mock_dev *dev);
+/*
+ * MOCK_DOMAIN_REPLACE of mock device @stdev_id onto @pt_id; the HWPT it
+ * ends up on in *@out when not NULL.
+ */
+int conf_mock_replace(int fd, uint32_t stdev_id, uint32_t pt_id, uint32_t *out);
 /* HWPT_ALLOC of a paging HWPT; its ID in *@out when not NULL. */
 int conf_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		    uint32_t *out);
