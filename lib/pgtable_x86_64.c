@@ -633,11 +633,13 @@ static uintptr_t mark_and_walk(struct pgtable_x86 *pt,
 			       uint64_t need)
 {
 	uint64_t set = need & (PTE_A | PTE_D);
-	const pte_t *t = pt->root;
+	const pte_t *t;
 	pte_t *slot;
 	uint64_t e;
 	int level;
 
+again:
+	t = pt->root;
 	for (level = 4;; level--) {
 		slot = (pte_t *)&t[pt_idx(iova, level)];
 		e = atomic_load_explicit(slot, memory_order_acquire);
@@ -650,6 +652,13 @@ static uintptr_t mark_and_walk(struct pgtable_x86 *pt,
 	for (;;) {
 		if (!(e & PTE_P) || ((need & PTE_W) && !(e & PTE_W)))
 			return 0;
+		/*
+		 * The writer may have unmapped the leaf and put a table in
+		 * its place since: A or D set on a table entry would shift
+		 * every address read through it. Walk to the new leaf.
+		 */
+		if (!pte_is_leaf(e, level))
+			goto again;
 		if ((e & set) == set)
 			break;
 		if (atomic_compare_exchange_weak_explicit(slot, &e, e | set,
