@@ -2464,8 +2464,15 @@ SHIM_EXPORT off_t lseek(int fd, off_t off, int whence)
  * parent can reap it, so a child's server here must first finish the call
  * the child died in and drop what it held (fork.c).
  */
-static void shim_reaped(pid_t pid, int status)
+static void shim_reaped(pid_t pid, int status, int options)
 {
+	/*
+	 * Not for a caller that asked not to block (a SIGCHLD handler
+	 * reaps with WNOHANG: the server may need a lock the interrupted
+	 * thread holds), nor from inside the library.
+	 */
+	if (call_depth || (options & WNOHANG))
+		return;
 	if (pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
 		fork_reaped(pid);
 }
@@ -2476,7 +2483,7 @@ SHIM_EXPORT pid_t waitpid(pid_t pid, int *wstatus, int options)
 	pid_t ret = real(waitpid)(pid, wstatus ? wstatus : &status, options);
 
 	if (ret > 0)
-		shim_reaped(ret, wstatus ? *wstatus : status);
+		shim_reaped(ret, wstatus ? *wstatus : status, options);
 	return ret;
 }
 
@@ -2493,7 +2500,7 @@ SHIM_EXPORT pid_t wait4(pid_t pid, int *wstatus, int options,
 		real(wait4)(pid, wstatus ? wstatus : &status, options, rusage);
 
 	if (ret > 0)
-		shim_reaped(ret, wstatus ? *wstatus : status);
+		shim_reaped(ret, wstatus ? *wstatus : status, options);
 	return ret;
 }
 
@@ -2506,7 +2513,8 @@ SHIM_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options)
 {
 	int ret = real(waitid)(idtype, id, infop, options);
 
-	if (!ret && infop && infop->si_pid > 0 &&
+	if (!ret && infop && infop->si_pid > 0 && !call_depth &&
+	    !(options & WNOHANG) &&
 	    (infop->si_code == CLD_EXITED || infop->si_code == CLD_KILLED ||
 	     infop->si_code == CLD_DUMPED))
 		fork_reaped(infop->si_pid);
